@@ -1,0 +1,147 @@
+/* engine.c - wires the stages for one packet.  No allocation, formatting
+ * or system call here: flows come from the pool, counters are arrays. */
+#include "wirestat/engine.h"
+
+#include <string.h>
+
+#include "wirestat/decode.h"
+#include "wirestat/tcp.h"
+
+enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
+
+int engine_init(struct engine *e, const struct engine_config *cfg,
+		char *errbuf)
+{
+	size_t max = cfg->max_flows ? cfg->max_flows : FLOW_DEFAULT_MAX;
+	memset(e, 0, sizeof(*e));
+	e->flows = flow_table_new(max, errbuf);
+	if (!e->flows)
+		return -1;
+	/* Listening and bound ports are far fewer than flows. */
+	size_t ports = max / 8 < 1024 ? 1024 : max / 8;
+	e->ports = ports_table_new(ports, errbuf);
+	if (!e->ports) {
+		flow_table_free(e->flows);
+		e->flows = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	flow_table_free(e->flows);
+	ports_table_free(e->ports);
+	e->flows = NULL;
+	e->ports = NULL;
+}
+
+static void count_packet(struct flow *f, int side, const struct decoded *d)
+{
+	f->pkts[side]++;
+	f->ip_bytes[side] += d->ip_len;
+	if (side != f->orig)
+		f->flags |= FLOW_F_REPLIED;
+}
+
+static void tcp_packet(struct engine *e, const struct decoded *d)
+{
+	int side;
+	bool created;
+	struct flow *f = flow_lookup(e->flows, d, e->now, &side, &created);
+	if (!f)
+		return;
+	unsigned notes = tcp_segment(&f->u.tcp, side, d, e->now, e->stats.tcp);
+	if (notes & TCP_NOTE_NEW_CONN) {
+		/* The tuple starts a new connection: its counters restart. */
+		memset(f->pkts, 0, sizeof(f->pkts));
+		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
+		f->flags = 0;
+		f->first_ts = e->now;
+	}
+	if (notes & TCP_NOTE_STARTED)
+		f->orig = f->u.tcp.client;
+	count_packet(f, side, d);
+	if (notes & TCP_NOTE_LISTEN)
+		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
+			   d->inner_vlan, PORT_LISTENING, e->now);
+	if (notes & TCP_NOTE_REFUSED)
+		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
+			   d->inner_vlan, PORT_CLOSED, e->now);
+	flow_set_lru(e->flows, f,
+		     tcp_conn_long_lived(&f->u.tcp, e->now) ? FLOW_LRU_TCP_LONG
+							    : FLOW_LRU_TCP_SHORT);
+}
+
+static void udp_packet(struct engine *e, const struct decoded *d)
+{
+	int side;
+	bool created;
+	struct flow *f = flow_lookup(e->flows, d, e->now, &side, &created);
+	if (!f)
+		return;
+	bool replied = f->flags & FLOW_F_REPLIED;
+	count_packet(f, side, d);
+	if (!replied && (f->flags & FLOW_F_REPLIED)) {
+		/* The first answer: the responder's port is bound. */
+		ports_note(e->ports, &d->src, d->sport, IPPROTO_UDP_, d->vlan,
+			   d->inner_vlan, PORT_BOUND, e->now);
+		flow_set_lru(e->flows, f, FLOW_LRU_UDP_REPLIED);
+	} else if (created) {
+		flow_set_lru(e->flows, f, FLOW_LRU_UDP_UNREPLIED);
+	}
+}
+
+/* ICMP port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1 code 4)
+ * quoting a UDP datagram: the quoted destination port is closed. */
+static void icmp_packet(struct engine *e, const struct decoded *d, bool v6)
+{
+	bool port_unreach = v6 ? (d->icmp_type == 1 && d->icmp_code == 4)
+			       : (d->icmp_type == 3 && d->icmp_code == 3);
+	if (!port_unreach || !d->inner_valid || d->inner_proto != IPPROTO_UDP_)
+		return;
+	if (!addr_equal(&d->inner_dst, &d->src))
+		return; /* only the host itself speaks for its ports */
+	ports_note(e->ports, &d->inner_dst, d->inner_dport, IPPROTO_UDP_,
+		   d->vlan, d->inner_vlan, PORT_CLOSED, e->now);
+}
+
+void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
+		   uint32_t caplen, uint32_t len)
+{
+	struct decoded d;
+	struct stats *s = &e->stats;
+
+	s->packets++;
+	s->bytes += len;
+	if (s->packets == 1)
+		s->first_ts = ts;
+	if (ts > e->now)
+		e->now = ts;
+	else if (ts < e->now)
+		s->ts_backwards++;
+	s->last_ts = e->now;
+	if (e->now >= e->next_expiry) {
+		flow_expire(e->flows, e->now);
+		e->next_expiry = e->now + WS_NS_PER_SEC;
+	}
+
+	enum decode_reason r = decode_packet(dlt, data, caplen, len, &d);
+	s->decode[r]++;
+	switch (r) {
+	case DR_TCP:
+		tcp_packet(e, &d);
+		break;
+	case DR_UDP:
+		udp_packet(e, &d);
+		break;
+	case DR_ICMP:
+		icmp_packet(e, &d, false);
+		break;
+	case DR_ICMP6:
+		icmp_packet(e, &d, true);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,360 @@
+/* flow.c - the flow table: uthash over a capped pool, LRU lists per idle
+ * timeout, expiry on packet time and eviction by policy.
+ */
+#include "hash_config.h"
+
+#include "wirestat/flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+const char *const flow_counter_names[FC_MAX] = {
+#define FLOW_X_NAME(e, name) [e] = name,
+	FLOW_COUNTERS(FLOW_X_NAME)
+#undef FLOW_X_NAME
+};
+
+/* Idle timeouts per list.  TCP_SHORT outlasts every timed TCP state
+ * (tcp_state_timeout[], at most 131 s after the last segment), so no
+ * socket a kernel would still show is dropped.  The others follow
+ * netfilter's conntrack defaults: established TCP 5 days, UDP 30 s
+ * unreplied and 120 s replied (nf_conntrack_udp_timeout_stream), ICMP
+ * 30 s. */
+static const ws_time flow_lru_timeout[FLOW_LRU_MAX] = {
+	[FLOW_LRU_TCP_SHORT] = WS_SEC(131),
+	[FLOW_LRU_UDP_UNREPLIED] = WS_SEC(30),
+	[FLOW_LRU_OTHER] = WS_SEC(30),
+	[FLOW_LRU_UDP_REPLIED] = WS_SEC(120),
+	[FLOW_LRU_TCP_LONG] = WS_SEC(5 * 24 * 3600),
+};
+
+/* Lists an eviction may take from first, before established flows. */
+#define FLOW_LRU_SHORT_LAST FLOW_LRU_OTHER
+
+enum { FLOW_SLAB = 4096 };
+
+struct flow_list {
+	struct flow *head, *tail;
+};
+
+struct flow_table {
+	struct flow *hash; /* uthash head */
+	struct flow_list lru[FLOW_LRU_MAX];
+	struct flow *free_list;
+	struct flow **slabs;
+	size_t nslabs, slab_cap;
+	size_t allocated; /* flows carved from slabs so far */
+	size_t count, peak, max;
+	uint64_t counters[FC_MAX];
+	flow_end_fn on_end;
+	void *on_end_ctx;
+};
+
+static uint64_t hash_seed;
+
+static inline uint64_t mix64(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+	return (uint64_t)(r >> 64) ^ (uint64_t)r;
+}
+
+/* A seeded multiply-fold hash over 8-byte words. */
+uint32_t flow_hash(const void *key, size_t len)
+{
+	const uint8_t *p = key;
+	uint64_t h = hash_seed ^ (len * UINT64_C(0x9e3779b97f4a7c15));
+	while (len >= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = mix64(h ^ v, UINT64_C(0xa0761d6478bd642f));
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		uint64_t v = 0;
+		memcpy(&v, p, len);
+		h = mix64(h ^ v, UINT64_C(0xe7037ed1a0b428db));
+	}
+	h = mix64(h, UINT64_C(0x8ebc6af09c88c6e3));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void seed_hash(void)
+{
+	uint64_t s = 0;
+	if (hash_seed)
+		return;
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
+		s = (uint64_t)time(NULL) * UINT64_C(0x2545f4914f6cdd1d);
+	hash_seed = s | 1;
+}
+
+struct flow_table *flow_table_new(size_t max_flows, char *errbuf)
+{
+	if (max_flows == 0) {
+		ws_error(errbuf, "the flow table needs room for at least one flow");
+		return NULL;
+	}
+	struct flow_table *t = calloc(1, sizeof(*t));
+	if (!t) {
+		ws_error(errbuf, "out of memory for the flow table");
+		return NULL;
+	}
+	t->max = max_flows;
+	seed_hash();
+	return t;
+}
+
+void flow_table_on_end(struct flow_table *t, flow_end_fn fn, void *ctx)
+{
+	t->on_end = fn;
+	t->on_end_ctx = ctx;
+}
+
+static void list_unlink(struct flow_list *l, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void list_append(struct flow_list *l, struct flow *f)
+{
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static void flow_release(struct flow_table *t, struct flow *f,
+			 enum flow_end why)
+{
+	if (t->on_end)
+		t->on_end(t->on_end_ctx, f, why);
+	list_unlink(&t->lru[f->lru], f);
+	HASH_DELETE(hh, t->hash, f);
+	t->count--;
+	f->next = t->free_list;
+	t->free_list = f;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	for (int l = 0; l < FLOW_LRU_MAX; l++)
+		while (t->lru[l].head)
+			flow_release(t, t->lru[l].head, FLOW_END_FORCED);
+	HASH_CLEAR(hh, t->hash);
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
+	free(t);
+}
+
+/* Carve a new slab of flows when the free list is empty and the cap
+ * allows; at most once per FLOW_SLAB new flows. */
+static bool grow(struct flow_table *t)
+{
+	if (t->allocated >= t->max)
+		return false;
+	size_t n = t->max - t->allocated;
+	if (n > FLOW_SLAB)
+		n = FLOW_SLAB;
+	if (t->nslabs == t->slab_cap) {
+		size_t cap = t->slab_cap ? t->slab_cap * 2 : 16;
+		struct flow **s = realloc(t->slabs, cap * sizeof(*s));
+		if (!s)
+			return false;
+		t->slabs = s;
+		t->slab_cap = cap;
+	}
+	struct flow *slab = calloc(n, sizeof(*slab));
+	if (!slab)
+		return false;
+	t->slabs[t->nslabs++] = slab;
+	t->allocated += n;
+	for (size_t i = n; i-- > 0;) {
+		slab[i].next = t->free_list;
+		t->free_list = &slab[i];
+	}
+	return true;
+}
+
+/* The eviction policy: the least recently active of the short-lived
+ * lists (half-open, closing, unreplied), else the oldest replied UDP
+ * flow, else the oldest established TCP flow. */
+static bool evict_one(struct flow_table *t)
+{
+	struct flow *victim = NULL;
+	for (int l = 0; l <= FLOW_LRU_SHORT_LAST; l++) {
+		struct flow *h = t->lru[l].head;
+		if (h && (!victim || h->last_ts < victim->last_ts))
+			victim = h;
+	}
+	for (int l = FLOW_LRU_SHORT_LAST + 1; !victim && l < FLOW_LRU_MAX; l++)
+		victim = t->lru[l].head;
+	if (!victim)
+		return false;
+	t->counters[victim->lru <= FLOW_LRU_SHORT_LAST ? FC_EVICTED_SHORT
+						       : FC_EVICTED_LONG]++;
+	flow_release(t, victim, FLOW_END_EVICTED);
+	return true;
+}
+
+static struct flow *flow_alloc(struct flow_table *t)
+{
+	if (!t->free_list && !grow(t) && !evict_one(t))
+		return NULL;
+	struct flow *f = t->free_list;
+	t->free_list = f->next;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+static int endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b,
+			uint16_t pb, size_t alen)
+{
+	int c = memcmp(a, b, alen);
+	if (c)
+		return c;
+	return pa < pb ? -1 : pa > pb;
+}
+
+size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side)
+{
+	size_t alen = d->src.family == ADDR_V6 ? 16 : 4;
+	memset(k, 0, sizeof(*k));
+	k->vlan = d->vlan;
+	k->inner_vlan = d->inner_vlan;
+	k->proto = d->proto;
+	k->family = d->src.family;
+	uint16_t sport = d->sport, dport = d->dport;
+	if (d->proto == 1 || d->proto == 58) {
+		/* ICMP flows are keyed by echo identifier, like conntrack. */
+		sport = dport = d->icmp_id;
+	}
+	int c = endpoint_cmp(d->src.bytes, sport, d->dst.bytes, dport, alen);
+	const struct addr *lo = c <= 0 ? &d->src : &d->dst;
+	const struct addr *hi = c <= 0 ? &d->dst : &d->src;
+	memcpy(k->addrs, lo->bytes, alen);
+	memcpy(k->addrs + alen, hi->bytes, alen);
+	k->port[0] = c <= 0 ? sport : dport;
+	k->port[1] = c <= 0 ? dport : sport;
+	*side = c <= 0 ? 0 : 1;
+	return alen == 16 ? FLOW_KEY_LEN_V6 : FLOW_KEY_LEN_V4;
+}
+
+struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
+			 ws_time now, int *side, bool *created)
+{
+	struct flow_key k;
+	size_t klen = flow_key_make(d, &k, side);
+	unsigned hv;
+	struct flow *f = NULL;
+	*created = false;
+	HASH_VALUE(&k, klen, hv);
+	HASH_FIND_BYHASHVALUE(hh, t->hash, &k, klen, hv, f);
+	if (f) {
+		list_unlink(&t->lru[f->lru], f);
+		list_append(&t->lru[f->lru], f);
+		f->last_ts = now > f->last_ts ? now : f->last_ts;
+		return f;
+	}
+	f = flow_alloc(t);
+	if (!f) {
+		t->counters[FC_ALLOC_FAILED]++;
+		return NULL;
+	}
+	f->key = k;
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, t->hash, &f->key, klen, hv, f);
+	if (!f->hh.tbl) { /* uthash could not grow its buckets */
+		f->next = t->free_list;
+		t->free_list = f;
+		t->counters[FC_ALLOC_FAILED]++;
+		return NULL;
+	}
+	f->orig = (uint8_t)*side;
+	f->first_ts = f->last_ts = now;
+	f->lru = FLOW_LRU_TCP_SHORT;
+	list_append(&t->lru[f->lru], f);
+	t->count++;
+	if (t->count > t->peak)
+		t->peak = t->count;
+	t->counters[FC_CREATED]++;
+	*created = true;
+	return f;
+}
+
+void flow_set_lru(struct flow_table *t, struct flow *f, enum flow_lru lru)
+{
+	if (f->lru == lru)
+		return;
+	list_unlink(&t->lru[f->lru], f);
+	f->lru = (uint8_t)lru;
+	list_append(&t->lru[lru], f);
+}
+
+void flow_expire(struct flow_table *t, ws_time now)
+{
+	for (int l = 0; l < FLOW_LRU_MAX; l++) {
+		struct flow *f;
+		while ((f = t->lru[l].head) &&
+		       f->last_ts + flow_lru_timeout[l] <= now) {
+			t->counters[FC_EXPIRED]++;
+			flow_release(t, f, FLOW_END_IDLE);
+		}
+	}
+}
+
+void flow_endpoint(const struct flow *f, int side, struct addr *a,
+		   uint16_t *port)
+{
+	size_t alen = f->key.family == ADDR_V6 ? 16 : 4;
+	memset(a, 0, sizeof(*a));
+	a->family = f->key.family;
+	memcpy(a->bytes, f->key.addrs + (side ? alen : 0), alen);
+	*port = f->key.port[side];
+}
+
+size_t flow_count(const struct flow_table *t)
+{
+	return t->count;
+}
+
+size_t flow_capacity(const struct flow_table *t)
+{
+	return t->max;
+}
+
+size_t flow_peak(const struct flow_table *t)
+{
+	return t->peak;
+}
+
+const uint64_t *flow_counters(const struct flow_table *t)
+{
+	return t->counters;
+}
+
+struct flow *flow_first(struct flow_table *t)
+{
+	return t->hash;
+}
+
+struct flow *flow_next(struct flow *f)
+{
+	return f->hh.next;
+}

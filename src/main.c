@@ -1,0 +1,218 @@
+/* main.c - wirestat: netstat from the wire.  Parses options and wires the
+ * stages together: capture -> engine -> report. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirestat/addr.h"
+#include "wirestat/capture.h"
+#include "wirestat/emit.h"
+#include "wirestat/engine.h"
+#include "wirestat/report.h"
+#include "wirestat/services.h"
+
+#ifndef WIRESTAT_VERSION
+#define WIRESTAT_VERSION "unknown"
+#endif
+
+enum exit_status { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+enum {
+	OPT_HOST = 0x100,
+	OPT_FORMAT,
+	OPT_MAX_FLOWS,
+};
+
+static const char usage_text[] =
+	"usage: wirestat [-ahnV] [-p proto] [-R file]... [--host addr[/len]]...\n"
+	"                [--format table|json|csv] [--max-flows n]\n"
+	"\n"
+	"Rebuild every host's netstat from the packets on the wire.\n"
+	"\n"
+	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
+	"  -n, --numeric          show addresses and ports as numbers\n"
+	"  -p, --protocol proto   only tcp, udp, tcpv6 or udpv6\n"
+	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
+	"                         input); repeat to merge files by timestamp\n"
+	"      --host addr[/len]  only the sockets of these hosts (repeatable)\n"
+	"      --format fmt       table (default), json (JSON Lines) or csv\n"
+	"      --max-flows n      cap on tracked flows (default 1000000)\n"
+	"  -h, --help             show this help and exit\n"
+	"  -V, --version          show the version and exit\n";
+
+struct options {
+	const char **files;
+	size_t nfiles;
+	struct addr_prefix *hosts;
+	size_t nhosts;
+	struct report_options report;
+	struct engine_config engine;
+};
+
+static void die_usage(const char *fmt, ...) WS_PRINTF(1, 2);
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("wirestat: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see wirestat --help)\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static void *grow_array(void *v, size_t n, size_t size)
+{
+	void *p = realloc(v, (n + 1) * size);
+	if (!p) {
+		fputs("wirestat: out of memory\n", stderr);
+		exit(EXIT_RUNTIME);
+	}
+	return p;
+}
+
+static size_t parse_count(const char *s, const char *option)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v == 0 || s[0] == '-' ||
+	    v > SIZE_MAX / 1024)
+		die_usage("%s needs a positive number, not '%s'", option, s);
+	return (size_t)v;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"numeric", no_argument, NULL, 'n'},
+		{"protocol", required_argument, NULL, 'p'},
+		{"read", required_argument, NULL, 'R'},
+		{"host", required_argument, NULL, OPT_HOST},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	char err[256];
+	int c, fmt, bit;
+
+	while ((c = getopt_long(argc, argv, "ahnp:R:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o->report.all = true;
+			break;
+		case 'n':
+			o->report.numeric = true;
+			break;
+		case 'p':
+			bit = report_proto_parse(optarg);
+			if (bit < 0)
+				die_usage("unknown protocol '%s': use tcp, udp, "
+					  "tcpv6 or udpv6",
+					  optarg);
+			o->report.protos |= (unsigned)bit;
+			break;
+		case 'R':
+			o->files = grow_array(o->files, o->nfiles,
+					      sizeof(*o->files));
+			o->files[o->nfiles++] = optarg;
+			break;
+		case OPT_HOST:
+			o->hosts = grow_array(o->hosts, o->nhosts,
+					      sizeof(*o->hosts));
+			if (addr_prefix_parse(optarg, &o->hosts[o->nhosts], err,
+					      sizeof(err)) < 0)
+				die_usage("--host: %s", err);
+			o->nhosts++;
+			break;
+		case OPT_FORMAT:
+			fmt = emit_format_parse(optarg);
+			if (fmt < 0)
+				die_usage("unknown format '%s': use table, json "
+					  "or csv",
+					  optarg);
+			o->report.format = (enum emit_format)fmt;
+			break;
+		case OPT_MAX_FLOWS:
+			o->engine.max_flows =
+				parse_count(optarg, "--max-flows");
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("wirestat %s\n", WIRESTAT_VERSION);
+			exit(EXIT_OK);
+		default:
+			fputs(usage_text, stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+	if (o->nfiles == 0)
+		die_usage("%s", "no input: give a capture file with -R FILE");
+	o->report.hosts = o->hosts;
+	o->report.nhosts = o->nhosts;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	char errbuf[WS_ERRBUF_SIZE];
+	struct engine eng;
+	struct capture_packet pkt;
+	struct services *services = NULL;
+	int status = EXIT_OK, r;
+
+	parse_options(argc, argv, &o);
+	if (!o.report.numeric) {
+		/* Port names are a nicety: without the file, numbers. */
+		services = services_load(SERVICES_DEFAULT_PATH, errbuf);
+		o.report.services = services;
+	}
+	struct capture *cap = capture_open_files(o.files, o.nfiles, errbuf);
+	if (!cap) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_USAGE;
+		goto out_free;
+	}
+	if (engine_init(&eng, &o.engine, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_RUNTIME;
+		goto out_close_capture;
+	}
+	while ((r = capture_next(cap, &pkt, errbuf)) != 0) {
+		if (r < 0) {
+			fprintf(stderr, "wirestat: warning: %s; the report "
+					"covers what was read before it\n",
+				errbuf);
+			status = EXIT_RUNTIME;
+			continue;
+		}
+		engine_packet(&eng, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
+			      pkt.len);
+	}
+	if (report_sockets(stdout, &eng, &o.report) < 0) {
+		fprintf(stderr, "wirestat: cannot write the report: %s\n",
+			strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	engine_free(&eng);
+out_close_capture:
+	capture_close(cap);
+out_free:
+	services_free(services);
+	free(o.files);
+	free(o.hosts);
+	return status;
+}

@@ -1,0 +1,311 @@
+/* sockets.c - the socket view (netstat -a): one row per socket.
+ *
+ * Rows come from three places: each TCP flow gives one row per endpoint
+ * whose state (timers applied at the report time) is not CLOSED; the
+ * ports table gives LISTENING TCP ports and bound UDP ports; a UDP flow
+ * gives its originator's socket while the flow lives.
+ */
+#include "wirestat/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "wirestat/flow.h"
+#include "wirestat/ports.h"
+#include "wirestat/tcp.h"
+
+enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
+
+#define STATE_NONE 0xff /* UDP: no state */
+
+struct socket_row {
+	struct addr local, remote;
+	uint16_t lport, rport;
+	uint16_t vlan, inner_vlan;
+	uint8_t proto;
+	uint8_t state; /* enum tcp_state, or STATE_NONE */
+	bool has_remote;
+	bool partial;
+};
+
+struct rows {
+	struct socket_row *v;
+	size_t n, cap;
+};
+
+int report_proto_parse(const char *name)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} protos[] = {
+		{"tcp", REPORT_TCP},
+		{"tcpv6", REPORT_TCP6},
+		{"udp", REPORT_UDP},
+		{"udpv6", REPORT_UDP6},
+	};
+	for (size_t i = 0; i < WS_ARRAY_SIZE(protos); i++)
+		if (strcasecmp(name, protos[i].name) == 0)
+			return protos[i].bit;
+	return -1;
+}
+
+static unsigned row_proto_bit(const struct socket_row *r)
+{
+	bool v6 = r->local.family == ADDR_V6;
+	if (r->proto == IPPROTO_TCP_)
+		return v6 ? REPORT_TCP6 : REPORT_TCP;
+	return v6 ? REPORT_UDP6 : REPORT_UDP;
+}
+
+static bool keep(const struct socket_row *r, const struct report_options *o)
+{
+	unsigned protos = o->protos ? o->protos : REPORT_ALL;
+	if (!(row_proto_bit(r) & protos))
+		return false;
+	if (!o->all && (r->proto != IPPROTO_TCP_ || r->state == TCP_LISTENING))
+		return false;
+	if (o->nhosts == 0)
+		return true;
+	for (size_t i = 0; i < o->nhosts; i++)
+		if (addr_prefix_match(&o->hosts[i], &r->local))
+			return true;
+	return false;
+}
+
+static int push(struct rows *rs, const struct socket_row *r,
+		const struct report_options *o)
+{
+	if (!keep(r, o))
+		return 0;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+		struct socket_row *v = realloc(rs->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = *r;
+	return 0;
+}
+
+static int cmp_u(unsigned a, unsigned b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct socket_row *a = pa, *b = pb;
+	int c;
+	if ((c = cmp_u(row_proto_bit(a), row_proto_bit(b))))
+		return c;
+	if ((c = addr_cmp(&a->local, &b->local)))
+		return c;
+	if ((c = cmp_u(a->lport, b->lport)))
+		return c;
+	if ((c = cmp_u(a->has_remote, b->has_remote)))
+		return c;
+	if ((c = addr_cmp(&a->remote, &b->remote)))
+		return c;
+	if ((c = cmp_u(a->rport, b->rport)))
+		return c;
+	if ((c = cmp_u(a->vlan, b->vlan)))
+		return c;
+	if ((c = cmp_u(a->inner_vlan, b->inner_vlan)))
+		return c;
+	return cmp_u(a->state, b->state);
+}
+
+static int collect_flows(struct rows *rs, struct engine *e,
+			 const struct report_options *o)
+{
+	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
+		struct socket_row r;
+		memset(&r, 0, sizeof(r));
+		r.vlan = f->key.vlan;
+		r.inner_vlan = f->key.inner_vlan;
+		r.proto = f->key.proto;
+		if (f->key.proto == IPPROTO_TCP_) {
+			const struct tcp_conn *c = &f->u.tcp;
+			if (!(c->flags & TCPC_STARTED))
+				continue;
+			for (int side = 0; side < 2; side++) {
+				enum tcp_state st =
+					tcp_state_at(&c->ep[side], e->now);
+				if (st == TCP_CLOSED)
+					continue;
+				flow_endpoint(f, side, &r.local, &r.lport);
+				flow_endpoint(f, !side, &r.remote, &r.rport);
+				r.has_remote = true;
+				r.state = (uint8_t)st;
+				r.partial = c->flags & TCPC_PARTIAL;
+				if (push(rs, &r, o) < 0)
+					return -1;
+			}
+		} else if (f->key.proto == IPPROTO_UDP_) {
+			/* The originator holds a socket while the flow lives;
+			 * the responder's is in the ports table. */
+			flow_endpoint(f, f->orig, &r.local, &r.lport);
+			r.state = STATE_NONE;
+			if (push(rs, &r, o) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int collect_ports(struct rows *rs, struct engine *e,
+			 const struct report_options *o)
+{
+	for (const struct port_entry *p = ports_first(e->ports); p;
+	     p = ports_next(p)) {
+		struct socket_row r;
+		if (p->state == PORT_CLOSED)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.local = p->addr;
+		r.lport = p->port;
+		r.vlan = p->vlan;
+		r.inner_vlan = p->inner_vlan;
+		r.proto = p->proto;
+		r.state = p->proto == IPPROTO_TCP_ ? TCP_LISTENING : STATE_NONE;
+		if (push(rs, &r, o) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Remove rows equal in every field (a UDP socket seen in several flows). */
+static void dedupe(struct rows *rs)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (out > 0 && row_cmp(&rs->v[out - 1], &rs->v[i]) == 0 &&
+		    rs->v[i].proto == IPPROTO_UDP_)
+			continue;
+		rs->v[out++] = rs->v[i];
+	}
+	rs->n = out;
+}
+
+enum {
+	F_PROTO_T, /* table cells first */
+	F_LOCAL_T,
+	F_REMOTE_T,
+	F_STATE,
+	F_PROTO,
+	F_LOCAL_ADDR,
+	F_LOCAL_PORT,
+	F_REMOTE_ADDR,
+	F_REMOTE_PORT,
+	F_PARTIAL,
+	F_VLAN,
+	F_INNER_VLAN,
+	F_MAX
+};
+
+static const struct emit_field socket_fields[F_MAX] = {
+	[F_PROTO_T] = {"", "Proto", EMIT_IN_TABLE, EMIT_LEFT, 5},
+	[F_LOCAL_T] = {"", "Local Address", EMIT_IN_TABLE, EMIT_LEFT, 21},
+	[F_REMOTE_T] = {"", "Foreign Address", EMIT_IN_TABLE, EMIT_LEFT, 21},
+	[F_STATE] = {"state", "State", EMIT_IN_ALL, EMIT_LEFT, 0},
+	[F_PROTO] = {"proto", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_LOCAL_ADDR] = {"local_addr", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_LOCAL_PORT] = {"local_port", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_REMOTE_ADDR] = {"remote_addr", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_REMOTE_PORT] = {"remote_port", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_PARTIAL] = {"partial", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_VLAN] = {"vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_INNER_VLAN] = {"inner_vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+};
+
+/* "addr:port" as a table shows it, the port named unless -n. */
+static void endpoint_text(const struct addr *a, uint16_t port,
+			  const char *proto, const struct report_options *o,
+			  char *buf, size_t size)
+{
+	char host[ADDR_STRLEN];
+	const char *name = o->numeric ? NULL
+				      : services_name(o->services, port, proto);
+	addr_format_bracketed(a, host, sizeof(host));
+	if (name)
+		snprintf(buf, size, "%s:%s", host, name);
+	else
+		snprintf(buf, size, "%s:%u", host, port);
+}
+
+static int emit_rows(FILE *out, const struct rows *rs,
+		     const struct report_options *o)
+{
+	struct emit *em = emit_begin(out, o->format, socket_fields, F_MAX,
+				     "Active Connections");
+	if (!em)
+		return -1;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct socket_row *r = &rs->v[i];
+		bool tcp = r->proto == IPPROTO_TCP_;
+		bool v6 = r->local.family == ADDR_V6;
+		const char *pname = tcp ? "tcp" : "udp";
+		char local[ADDR_STRLEN + 16], remote[ADDR_STRLEN + 16];
+		char laddr[ADDR_STRLEN], raddr[ADDR_STRLEN];
+		struct emit_value v[F_MAX];
+
+		endpoint_text(&r->local, r->lport, pname, o, local,
+			      sizeof(local));
+		if (r->has_remote)
+			endpoint_text(&r->remote, r->rport, pname, o, remote,
+				      sizeof(remote));
+		else if (tcp) /* a listener, as Windows netstat shows it */
+			snprintf(remote, sizeof(remote), "%s",
+				 v6 ? "[::]:0" : "0.0.0.0:0");
+		else
+			snprintf(remote, sizeof(remote), "*:*");
+		static const char *const table_proto[2][2] = {
+			{"UDP", "UDPv6"}, {"TCP", "TCPv6"}};
+		static const char *const data_proto[2][2] = {{"udp", "udp6"},
+							     {"tcp", "tcp6"}};
+		v[F_PROTO_T] = ev_str(table_proto[tcp][v6]);
+		v[F_LOCAL_T] = ev_str(local);
+		v[F_REMOTE_T] = ev_str(remote);
+		v[F_STATE] = r->state == STATE_NONE
+				     ? ev_null()
+				     : ev_str(tcp_state_names[r->state]);
+		v[F_PROTO] = ev_str(data_proto[tcp][v6]);
+		v[F_LOCAL_ADDR] =
+			ev_str(addr_format(&r->local, laddr, sizeof(laddr)));
+		v[F_LOCAL_PORT] = ev_int(r->lport);
+		v[F_REMOTE_ADDR] =
+			r->has_remote
+				? ev_str(addr_format(&r->remote, raddr,
+						     sizeof(raddr)))
+				: ev_null();
+		v[F_REMOTE_PORT] = r->has_remote ? ev_int(r->rport) : ev_null();
+		v[F_PARTIAL] = ev_bool(r->partial);
+		v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
+		v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan)
+						: ev_null();
+		if (emit_row(em, v) < 0) {
+			emit_end(em);
+			return -1;
+		}
+	}
+	return emit_end(em);
+}
+
+int report_sockets(FILE *out, struct engine *e, const struct report_options *o)
+{
+	struct rows rs = {0};
+	int ret = -1;
+	if (collect_flows(&rs, e, o) < 0 || collect_ports(&rs, e, o) < 0)
+		goto out_free;
+	if (rs.n)
+		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
+	dedupe(&rs);
+	ret = emit_rows(out, &rs, o);
+out_free:
+	free(rs.v);
+	return ret;
+}
