@@ -317,22 +317,32 @@ static void start(struct tcp_conn *c, int dir, const struct decoded *d,
  * closed or in TIME_WAIT, and past TIME_WAIT's sequence space (RFC 1122
  * 4.2.2.13; Linux tcp_timewait_state_process()).  A SYN with a new ISN
  * from an endpoint still in SYN_SENT is a new connect() on the tuple. */
-static bool reopens(const struct tcp_endpoint *s, const struct tcp_endpoint *r,
-		    const struct decoded *d, uint64_t *ctr)
+enum reopen { REOPEN_NO, REOPEN_YES, REOPEN_OLD_DUPLICATE };
+
+static enum reopen reopens(const struct tcp_endpoint *s,
+			   const struct tcp_endpoint *r,
+			   const struct decoded *d, uint64_t *ctr)
 {
 	if (s->state == TCP_SYN_SENT)
 		return (s->flags & EP_SYN_SENT) && d->seq != s->isn &&
-		       r->state == TCP_CLOSED;
+				       r->state == TCP_CLOSED
+			       ? REOPEN_YES
+			       : REOPEN_NO;
 	if (s->state != TCP_CLOSED && s->state != TCP_TIME_WAIT)
-		return false;
+		return REOPEN_NO;
 	if (r->state != TCP_CLOSED && r->state != TCP_TIME_WAIT)
-		return false;
+		return REOPEN_NO;
 	if (r->state == TCP_TIME_WAIT && (s->flags & EP_SEQ_KNOWN) &&
 	    !SEQ_GT(d->seq, s->snd_nxt)) {
+		/* TIME_WAIT answers it with an ACK and stays.  The very
+		 * ISN of the old connection is that connection's SYN,
+		 * delayed in the network: its sender is not connecting. */
 		ctr[TR_SYN_OLD_DUPLICATE]++;
-		return false;
+		return (s->flags & EP_SYN_SENT) && d->seq == s->isn
+			       ? REOPEN_OLD_DUPLICATE
+			       : REOPEN_NO;
 	}
-	return true;
+	return REOPEN_YES;
 }
 
 /* Is a RST from s acceptable to r?  RFC 9293 3.10.7 with RFC 5961 3.2:
@@ -440,11 +450,18 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 	}
 	expire(s, now);
 	expire(r, now);
-	if (cls == TC_SYN && !(notes & TCP_NOTE_STARTED) &&
-	    reopens(s, r, d, ctr)) {
-		start(c, dir, d, cls, now, ctr);
-		ctr[TR_NEW_CONNECTION]++;
-		notes |= TCP_NOTE_NEW_CONN | TCP_NOTE_STARTED;
+	if (cls == TC_SYN && !(notes & TCP_NOTE_STARTED)) {
+		switch (reopens(s, r, d, ctr)) {
+		case REOPEN_YES:
+			start(c, dir, d, cls, now, ctr);
+			ctr[TR_NEW_CONNECTION]++;
+			notes |= TCP_NOTE_NEW_CONN | TCP_NOTE_STARTED;
+			break;
+		case REOPEN_OLD_DUPLICATE:
+			return notes;
+		case REOPEN_NO:
+			break;
+		}
 	}
 	bool was_fin_sent = s->flags & EP_FIN_SENT;
 
@@ -528,9 +545,12 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 	case TC_SYN:
 	case TC_SYNACK:
 		if (before == TCP_ESTABLISHED && (s->flags & EP_ASSUMED) &&
-		    d->seq == s->isn) {
+		    d->seq == s->isn &&
+		    (cls == TC_SYN || (s->flags & EP_ANSWERED))) {
 			/* It repeats its SYN (SYN-ACK): what we took as
-			 * delivered to it (the SYN-ACK, the ACK) was lost. */
+			 * delivered to it (the SYN-ACK, the ACK) was lost.
+			 * A first SYN-ACK after its own SYN is simultaneous
+			 * open, not a repeat. */
 			set_state(s, cls == TC_SYN ? TCP_SYN_SENT
 						   : TCP_SYN_RECEIVED, now);
 			s->flags |= EP_LOSSY;
