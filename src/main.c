@@ -24,13 +24,14 @@ enum exit_status { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 enum {
 	OPT_HOST = 0x100,
+	OPT_PORT,
 	OPT_FORMAT,
 	OPT_MAX_FLOWS,
 };
 
 static const char usage_text[] =
 	"usage: wirestat [-ahnV] [-p proto] [-R file]... [--host addr[/len]]...\n"
-	"                [--format table|json|csv] [--max-flows n]\n"
+	"                [--port port]... [--format table|json|csv] [--max-flows n]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
@@ -40,6 +41,8 @@ static const char usage_text[] =
 	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
 	"                         input); repeat to merge files by timestamp\n"
 	"      --host addr[/len]  only the sockets of these hosts (repeatable)\n"
+	"      --port port        only rows with this local or foreign port\n"
+	"                         (repeatable)\n"
 	"      --format fmt       table (default), json (JSON Lines) or csv\n"
 	"      --max-flows n      cap on tracked flows (default 1000000)\n"
 	"  -h, --help             show this help and exit\n"
@@ -50,6 +53,8 @@ struct options {
 	size_t nfiles;
 	struct addr_prefix *hosts;
 	size_t nhosts;
+	uint16_t *ports;
+	size_t nports;
 	struct report_options report;
 	struct engine_config engine;
 };
@@ -88,6 +93,16 @@ static size_t parse_count(const char *s, const char *option)
 	return (size_t)v;
 }
 
+static uint16_t parse_port(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '\0' || s[0] == '-' || v > 65535)
+		die_usage("--port needs a number from 0 to 65535, not '%s'", s);
+	return (uint16_t)v;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
@@ -96,6 +111,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"protocol", required_argument, NULL, 'p'},
 		{"read", required_argument, NULL, 'R'},
 		{"host", required_argument, NULL, OPT_HOST},
+		{"port", required_argument, NULL, OPT_PORT},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"help", no_argument, NULL, 'h'},
@@ -134,6 +150,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die_usage("--host: %s", err);
 			o->nhosts++;
 			break;
+		case OPT_PORT:
+			o->ports = grow_array(o->ports, o->nports,
+					      sizeof(*o->ports));
+			o->ports[o->nports++] = parse_port(optarg);
+			break;
 		case OPT_FORMAT:
 			fmt = emit_format_parse(optarg);
 			if (fmt < 0)
@@ -163,6 +184,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("%s", "no input: give a capture file with -R FILE");
 	o->report.hosts = o->hosts;
 	o->report.nhosts = o->nhosts;
+	o->report.ports = o->ports;
+	o->report.nports = o->nports;
 }
 
 int main(int argc, char **argv)
@@ -214,5 +237,6 @@ out_free:
 	services_free(services);
 	free(o.files);
 	free(o.hosts);
+	free(o.ports);
 	return status;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "wirestat/addr.h"
@@ -30,6 +31,8 @@ struct report_options {
 	unsigned protos;  /* REPORT_* mask; 0 means all */
 	const struct addr_prefix *hosts; /* --host: keep these hosts' rows */
 	size_t nhosts;
+	const uint16_t *ports; /* --port: keep rows with this local or */
+	size_t nports;	       /* foreign port */
 	enum emit_format format;
 	const struct services *services; /* port names; NULL for none */
 };

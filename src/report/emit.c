@@ -188,17 +188,21 @@ int emit_row(struct emit *e, const struct emit_value *values)
 	return 0;
 }
 
+/* Padding is written only before the next non-empty cell, so a line
+ * never ends in spaces. */
 static void print_padded(FILE *out, const char *s, size_t width,
-			 enum emit_align align, bool last)
+			 enum emit_align align, size_t *owed)
 {
 	size_t len = strlen(s);
 	size_t pad = width > len ? width - len : 0;
+	if (len == 0) {
+		*owed += width;
+		return;
+	}
 	if (align == EMIT_RIGHT)
-		fprintf(out, "%*s%s", (int)pad, "", s);
-	else if (last)
-		fputs(s, out);
-	else
-		fprintf(out, "%s%*s", s, (int)pad, "");
+		*owed += pad;
+	fprintf(out, "%*s%s", (int)*owed, "", s);
+	*owed = align == EMIT_RIGHT ? 0 : pad;
 }
 
 static void table_print(struct emit *e)
@@ -225,16 +229,16 @@ static void table_print(struct emit *e)
 	if (e->title)
 		fprintf(e->out, "\n%s\n\n", e->title);
 	for (size_t r = 0; r <= e->nrows; r++) {
-		fputs("  ", e->out);
+		size_t owed = 2; /* the indent */
 		for (size_t i = 0; i < e->nfields; i++) {
 			if (!(e->fields[i].where & EMIT_IN_TABLE))
 				continue;
 			const char *s = r == 0 ? e->fields[i].heading
 					       : e->cells[(r - 1) * e->nfields + i];
 			print_padded(e->out, s, width[i], e->fields[i].align,
-				     i == lastcol);
+				     &owed);
 			if (i != lastcol)
-				fputs("  ", e->out);
+				owed += 2;
 		}
 		fputc('\n', e->out);
 	}

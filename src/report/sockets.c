@@ -66,6 +66,14 @@ static bool keep(const struct socket_row *r, const struct report_options *o)
 		return false;
 	if (!o->all && (r->proto != IPPROTO_TCP_ || r->state == TCP_LISTENING))
 		return false;
+	if (o->nports) {
+		bool hit = false;
+		for (size_t i = 0; i < o->nports && !hit; i++)
+			hit = r->lport == o->ports[i] ||
+			      (r->has_remote && r->rport == o->ports[i]);
+		if (!hit)
+			return false;
+	}
 	if (o->nhosts == 0)
 		return true;
 	for (size_t i = 0; i < o->nhosts; i++)
