@@ -129,6 +129,8 @@ struct decoded {
 	uint8_t inner_proto;
 	struct addr inner_src, inner_dst;
 	uint16_t inner_sport, inner_dport;
+	bool inner_has_seq; /* TCP: the quote reaches the sequence number */
+	uint32_t inner_seq;
 };
 
 /* Whether wirestat decodes this libpcap DLT_* link type. */

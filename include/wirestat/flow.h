@@ -115,6 +115,11 @@ size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side);
 struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 			 ws_time now, int *side, bool *created);
 
+/* The flow of a decoded packet if there is one (no flow is created);
+ * *side is the key side of the packet's sender. */
+struct flow *flow_find(struct flow_table *t, const struct decoded *d,
+		       int *side);
+
 /* Put a flow on the list of its (new) idle-timeout class. */
 void flow_set_lru(struct flow_table *t, struct flow *f, enum flow_lru lru);
 

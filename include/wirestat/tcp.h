@@ -70,7 +70,10 @@ enum tcp_role { TCP_ROLE_SENT, TCP_ROLE_RCVD, TCP_ROLE_MAX };
 	X(TR_NEW_CONNECTION, "tuple_reused_new_connection")     \
 	X(TR_MIDSTREAM, "picked_up_mid_stream")                 \
 	X(TR_REVERTED, "undelivered_segment_reverted")          \
-	X(TR_BAD_OPTIONS, "bad_tcp_options")
+	X(TR_ACK_DEFERRED, "acks_to_lossy_endpoint_deferred")   \
+	X(TR_BAD_OPTIONS, "bad_tcp_options")                   \
+	X(TR_FRAGMENTED, "segments_in_ip_fragments")           \
+	X(TR_ICMP_ABORTED, "connects_aborted_by_icmp")
 
 enum tcp_reason {
 #define TCP_X_ENUM(e, name) e,
@@ -92,6 +95,7 @@ enum {
 	EP_LOSSY = 0x0040,	  /* a delivery to it was proven lost */
 	EP_HALF_CLOSED_LIVE = 0x0080, /* in FIN_WAIT_2 but still reading */
 	EP_ANSWERED = 0x0100,	  /* it sent SYN-ACK or data (a real socket) */
+	EP_ACK_PENDING = 0x0200,  /* lossy, and an ACK to it is on its way */
 };
 
 struct tcp_endpoint {
@@ -100,8 +104,11 @@ struct tcp_endpoint {
 	uint32_t snd_nxt; /* one past the highest sequence number sent */
 	uint32_t ack;	  /* highest acknowledgment it sent */
 	uint32_t fin_seq; /* sequence number its FIN occupies */
-	uint32_t win;	  /* last window it advertised, scaled */
-	uint32_t max_win;
+	uint32_t max_win; /* largest window it advertised, scaled */
+	/* A lossy endpoint repeating its FIN or SYN-ACK: when it last did
+	 * (ms after state_ts) and the gap before that (0: not yet known). */
+	uint32_t rtx_ms;
+	uint32_t rtx_gap_ms;
 	uint16_t flags; /* EP_* */
 	uint8_t state;	/* enum tcp_state */
 	uint8_t wscale;
@@ -143,6 +150,12 @@ enum tcp_state tcp_next_state(enum tcp_role role, enum tcp_class c,
  * facts in counters[TR_MAX]; returns TCP_NOTE_* bits. */
 unsigned tcp_segment(struct tcp_conn *conn, int dir, const struct decoded *d,
 		     ws_time now, uint64_t *counters);
+
+/* An ICMP error (destination unreachable, time exceeded, parameter
+ * problem) quoting a segment that endpoint dir sent with sequence number
+ * seq.  Returns TCP_NOTE_CHANGED if it ended a connection attempt. */
+unsigned tcp_icmp_error(struct tcp_conn *conn, int dir, uint32_t seq,
+			ws_time now, uint64_t *counters);
 
 /* The state an endpoint is in at time now, its timers applied. */
 enum tcp_state tcp_state_at(const struct tcp_endpoint *ep, ws_time now);

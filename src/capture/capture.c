@@ -104,8 +104,14 @@ struct capture *capture_open_files(const char *const *paths, size_t n,
 		in->pcap = pcap_open_offline_with_tstamp_precision(
 			paths[i], PCAP_TSTAMP_PRECISION_NANO, perr);
 		if (!in->pcap) {
+			/* libpcap may name the file itself: once is enough */
+			size_t n = strlen(paths[i]);
+			const char *why = perr;
+			if (strncmp(perr, paths[i], n) == 0 &&
+			    strncmp(perr + n, ": ", 2) == 0)
+				why = perr + n + 2;
 			ws_error(errbuf, "cannot read capture %s: %s", in->name,
-				 perr);
+				 why);
 			goto out_close;
 		}
 		if (input_setup(in, errbuf) < 0)

@@ -131,9 +131,11 @@ static void tcp_options(const struct cursor *c, uint32_t hlen,
 
 static enum decode_reason decode_tcp(struct cursor *c, struct decoded *d)
 {
-	enum decode_reason r = need(c, 20, DR_TRUNC_TCP, DR_BAD_L4_LEN);
+	bool first_frag = d->anomalies & DA_FIRST_FRAGMENT;
+	enum decode_reason r = need(c, 20, DR_TRUNC_TCP,
+				    first_frag ? DR_FRAGMENT : DR_BAD_L4_LEN);
 	if (r != DR_MAX)
-		return r;
+		return r; /* a tiny first fragment (RFC 1858) is a fragment */
 	d->sport = cur_be16(c, 0);
 	d->dport = cur_be16(c, 2);
 	d->seq = cur_be32(c, 4);
@@ -141,8 +143,10 @@ static enum decode_reason decode_tcp(struct cursor *c, struct decoded *d)
 	uint32_t hlen = (uint32_t)(cur_u8(c, 12) >> 4) * 4;
 	d->tcp_flags = cur_u8(c, 13);
 	d->window = cur_be16(c, 14);
-	if (hlen < 20 || hlen > c->wire)
+	if (hlen < 20)
 		return DR_BAD_TCP_DOFF;
+	if (hlen > c->wire)
+		return first_frag ? DR_FRAGMENT : DR_BAD_TCP_DOFF;
 	tcp_options(c, hlen, d);
 	d->payload_len = c->wire - hlen;
 	if (c->cap > hlen) {
@@ -160,8 +164,15 @@ static enum decode_reason decode_udp(struct cursor *c, struct decoded *d)
 	d->sport = cur_be16(c, 0);
 	d->dport = cur_be16(c, 2);
 	uint32_t ulen = cur_be16(c, 4);
-	if (ulen < 8 || ulen > c->wire)
+	if (ulen < 8)
 		return DR_BAD_UDP_LEN;
+	if (ulen > c->wire) {
+		/* A first fragment carries the start of a datagram that
+		 * the UDP length covers whole. */
+		if (!(d->anomalies & DA_FIRST_FRAGMENT))
+			return DR_BAD_UDP_LEN;
+		ulen = c->wire;
+	}
 	d->payload_len = ulen - 8;
 	if (c->cap > 8) {
 		d->payload = c->p + 8;
@@ -205,6 +216,10 @@ static void icmp_inner(struct cursor c, bool v6, struct decoded *d)
 	d->inner_proto = proto;
 	d->inner_sport = cur_be16(&c, 0);
 	d->inner_dport = cur_be16(&c, 2);
+	if (proto == IPPROTO_TCP_ && c.cap >= 8) {
+		d->inner_has_seq = true;
+		d->inner_seq = cur_be32(&c, 4);
+	}
 	d->inner_valid = true;
 }
 

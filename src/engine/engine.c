@@ -48,6 +48,13 @@ static void tcp_packet(struct engine *e, const struct decoded *d)
 {
 	int side;
 	bool created;
+	if (d->anomalies & DA_FIRST_FRAGMENT) {
+		/* Fragments are not reassembled: the first one's header
+		 * (flags, ACK) is used, its length is only the fragment's.
+		 * Overlapping fragments, which Linux drops whole, are not
+		 * detected. */
+		e->stats.tcp[TR_FRAGMENTED]++;
+	}
 	struct flow *f = flow_lookup(e->flows, d, e->now, &side, &created);
 	if (!f)
 		return;
@@ -92,10 +99,47 @@ static void udp_packet(struct engine *e, const struct decoded *d)
 	}
 }
 
+/* An ICMP error quoting a TCP segment: it may end a connect() (see
+ * tcp_icmp_error()).  Any router may send it; the quoted sequence number
+ * has to match.  Destination unreachable except "fragmentation needed"
+ * (PMTU), time exceeded and parameter problem; for IPv6 the same less
+ * "packet too big". */
+static void icmp_tcp_error(struct engine *e, const struct decoded *d, bool v6)
+{
+	bool hard = v6 ? (d->icmp_type == 1 || d->icmp_type == 3 ||
+			  d->icmp_type == 4)
+		       : ((d->icmp_type == 3 && d->icmp_code != 4) ||
+			  d->icmp_type == 11 || d->icmp_type == 12);
+	if (!hard || !d->inner_has_seq)
+		return;
+	struct decoded q;
+	memset(&q, 0, sizeof(q));
+	q.src = d->inner_src;
+	q.dst = d->inner_dst;
+	q.sport = d->inner_sport;
+	q.dport = d->inner_dport;
+	q.proto = IPPROTO_TCP_;
+	q.vlan = d->vlan;
+	q.inner_vlan = d->inner_vlan;
+	int side;
+	struct flow *f = flow_find(e->flows, &q, &side);
+	if (f && (tcp_icmp_error(&f->u.tcp, side, d->inner_seq, e->now,
+				 e->stats.tcp) & TCP_NOTE_CHANGED))
+		flow_set_lru(e->flows, f,
+			     tcp_conn_long_lived(&f->u.tcp, e->now)
+				     ? FLOW_LRU_TCP_LONG
+				     : FLOW_LRU_TCP_SHORT);
+}
+
 /* ICMP port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1 code 4)
- * quoting a UDP datagram: the quoted destination port is closed. */
+ * quoting a UDP datagram: the quoted destination port is closed; one
+ * quoting TCP goes to icmp_tcp_error(). */
 static void icmp_packet(struct engine *e, const struct decoded *d, bool v6)
 {
+	if (d->inner_valid && d->inner_proto == IPPROTO_TCP_) {
+		icmp_tcp_error(e, d, v6);
+		return;
+	}
 	bool port_unreach = v6 ? (d->icmp_type == 1 && d->icmp_code == 4)
 			       : (d->icmp_type == 3 && d->icmp_code == 3);
 	if (!port_unreach || !d->inner_valid || d->inner_proto != IPPROTO_UDP_)

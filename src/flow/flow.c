@@ -298,6 +298,16 @@ struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 	return f;
 }
 
+struct flow *flow_find(struct flow_table *t, const struct decoded *d,
+		       int *side)
+{
+	struct flow_key k;
+	size_t klen = flow_key_make(d, &k, side);
+	struct flow *f = NULL;
+	HASH_FIND(hh, t->hash, &k, klen, f);
+	return f;
+}
+
 void flow_set_lru(struct flow_table *t, struct flow *f, enum flow_lru lru)
 {
 	if (f->lru == lru)

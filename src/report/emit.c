@@ -2,6 +2,7 @@
 #include "wirestat/emit.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,8 +172,9 @@ int emit_row(struct emit *e, const struct emit_value *values)
 			fputc(':', e->out);
 			if (v->type == EV_STRING)
 				json_string(e->out, v->s);
-			else if (v->type == EV_NULL)
-				fputs("null", e->out);
+			else if (v->type == EV_NULL ||
+				 (v->type == EV_FLOAT && !isfinite(v->f)))
+				fputs("null", e->out); /* JSON has no NaN */
 			else {
 				value_text(v, buf, sizeof(buf));
 				fputs(buf, e->out);

@@ -203,12 +203,12 @@ enum {
 	F_PROTO_T, /* table cells first */
 	F_LOCAL_T,
 	F_REMOTE_T,
-	F_STATE,
-	F_PROTO,
+	F_PROTO, /* then the data keys, in DESIGN.md's order */
 	F_LOCAL_ADDR,
 	F_LOCAL_PORT,
 	F_REMOTE_ADDR,
 	F_REMOTE_PORT,
+	F_STATE, /* also the table's last column */
 	F_PARTIAL,
 	F_VLAN,
 	F_INNER_VLAN,

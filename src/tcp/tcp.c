@@ -194,27 +194,66 @@ enum tcp_state tcp_next_state(enum tcp_role role, enum tcp_class c,
 	return (enum tcp_state)tcp_table[role][c][s];
 }
 
+static ws_time state_timeout(enum tcp_state s, uint16_t flags)
+{
+	if (s == TCP_FIN_WAIT_2 && (flags & EP_HALF_CLOSED_LIVE))
+		return 0; /* shutdown(SHUT_WR), not close(): no orphan timer */
+	return tcp_state_timeout[s];
+}
+
 static ws_time ep_timeout(const struct tcp_endpoint *ep)
 {
-	if (ep->state == TCP_FIN_WAIT_2 && (ep->flags & EP_HALF_CLOSED_LIVE))
-		return 0; /* shutdown(SHUT_WR), not close(): no orphan timer */
-	return tcp_state_timeout[ep->state];
+	return state_timeout((enum tcp_state)ep->state, ep->flags);
+}
+
+/* An ACK to a lossy endpoint counts as delivered once the endpoint's next
+ * retransmission is overdue: Linux doubles its RTO at every repeat
+ * (tcp_retransmit_timer()), so it would have repeated twice the last gap
+ * later; three times leaves room for timer slack.  An unknown gap counts
+ * as one second (the initial RTO, RFC 6298). */
+static ws_time ack_due(const struct tcp_endpoint *ep)
+{
+	ws_time gap = ep->rtx_gap_ms ? (ws_time)ep->rtx_gap_ms * 1000000
+				     : WS_NS_PER_SEC;
+	return ep->state_ts + (ws_time)ep->rtx_ms * 1000000 + 3 * gap;
+}
+
+/* The state of ep at time now, and since when: a deferred ACK that came
+ * due, then the state's timer. */
+static enum tcp_state effective(const struct tcp_endpoint *ep, ws_time now,
+				ws_time *since)
+{
+	enum tcp_state s = (enum tcp_state)ep->state;
+	ws_time at = ep->state_ts;
+	if ((ep->flags & EP_ACK_PENDING) && now >= ack_due(ep)) {
+		enum tcp_class c = s == TCP_SYN_RECEIVED ? TC_ACK_SYN
+							 : TC_ACK_FIN;
+		enum tcp_state next = tcp_next_state(TCP_ROLE_RCVD, c, s);
+		if (next != TCP_STATE_MAX) {
+			s = next;
+			at = ack_due(ep);
+		}
+	}
+	ws_time t = state_timeout(s, ep->flags);
+	if (t && now >= at + t) {
+		s = TCP_CLOSED;
+		at += t;
+	}
+	if (since)
+		*since = at;
+	return s;
 }
 
 enum tcp_state tcp_state_at(const struct tcp_endpoint *ep, ws_time now)
 {
-	ws_time t = ep_timeout(ep);
-	if (t && now >= ep->state_ts + t)
-		return TCP_CLOSED;
-	return (enum tcp_state)ep->state;
+	return effective(ep, now, NULL);
 }
 
 ws_time tcp_state_since(const struct tcp_endpoint *ep, ws_time now)
 {
-	ws_time t = ep_timeout(ep);
-	if (t && now >= ep->state_ts + t)
-		return ep->state_ts + t;
-	return ep->state_ts;
+	ws_time since;
+	effective(ep, now, &since);
+	return since;
 }
 
 bool tcp_conn_long_lived(const struct tcp_conn *conn, ws_time now)
@@ -256,14 +295,57 @@ static bool apply(struct tcp_endpoint *ep, enum tcp_role role,
 	return set_state(ep, tcp_next_state(role, c, ep->state), now);
 }
 
-/* Apply an expired timer for good, so the table sees the real state. */
+/* Apply a deferred ACK that came due and an expired timer for good, so
+ * the table sees the real state. */
 static void expire(struct tcp_endpoint *ep, ws_time now)
 {
-	ws_time t = ep_timeout(ep);
-	if (t && now >= ep->state_ts + t) {
-		ep->state_ts += t;
-		ep->state = TCP_CLOSED;
+	ws_time since;
+	enum tcp_state s = effective(ep, now, &since);
+	if (s != ep->state) {
+		ep->state = (uint8_t)s;
+		ep->state_ts = since;
+		ep->flags &= (uint16_t)~EP_ACK_PENDING;
 	}
+}
+
+/* A lossy endpoint repeats its FIN or SYN-ACK: the ACK it was sent did
+ * not arrive after all; note the gap for ack_due(). */
+static void lossy_repeat(struct tcp_endpoint *ep, ws_time now)
+{
+	ws_time last = ep->state_ts + (ws_time)ep->rtx_ms * 1000000;
+	ws_time gap = (now - last) / 1000000;
+	ws_time at = (now - ep->state_ts) / 1000000;
+	ep->flags &= (uint16_t)~EP_ACK_PENDING;
+	if (gap > 0 && gap < UINT32_MAX)
+		ep->rtx_gap_ms = (uint32_t)gap;
+	if (at >= 0 && at < UINT32_MAX)
+		ep->rtx_ms = (uint32_t)at;
+}
+
+/* It was shown to lose what was sent to it: from now on an ACK to it
+ * waits for ack_due(). */
+static void mark_lossy(struct tcp_endpoint *ep)
+{
+	ep->flags |= EP_LOSSY;
+	ep->flags &= (uint16_t)~EP_ACK_PENDING;
+	ep->rtx_ms = 0;
+	ep->rtx_gap_ms = 0;
+}
+
+/* Receive an ACK covering ep's SYN or FIN (class c). */
+static bool recv_ack(struct tcp_endpoint *ep, enum tcp_class c, ws_time now,
+		     uint64_t *ctr)
+{
+	if (tcp_next_state(TCP_ROLE_RCVD, c, (enum tcp_state)ep->state) ==
+	    TCP_STATE_MAX)
+		return false;
+	if (ep->flags & EP_LOSSY) {
+		if (!(ep->flags & EP_ACK_PENDING))
+			ctr[TR_ACK_DEFERRED]++;
+		ep->flags |= EP_ACK_PENDING;
+		return false;
+	}
+	return apply(ep, TCP_ROLE_RCVD, c, now);
 }
 
 /* The receiver's window for acceptability checks.  Without the handshake
@@ -419,9 +501,27 @@ static void track_sequence(struct tcp_conn *c, struct tcp_endpoint *s,
 	uint32_t win = d->window;
 	if (!(fl & TH_SYN) && (c->flags & TCPC_WSCALE))
 		win <<= s->wscale; /* SYN windows are never scaled */
-	s->win = win;
 	if (win > s->max_win)
 		s->max_win = win;
+}
+
+/* Linux tcp_v4_err()/tcp_v6_err(): an ICMP error quoting the SYN of a
+ * SYN_SENT socket (its sequence number between SND.UNA and SND.NXT) ends
+ * the connect() at once with the error (tcp_done()); RFC 1122 4.2.3.9
+ * lets an implementation abort on it.  Synchronized sockets take ICMP
+ * errors as soft errors and keep their state. */
+unsigned tcp_icmp_error(struct tcp_conn *c, int dir, uint32_t seq,
+			ws_time now, uint64_t *ctr)
+{
+	struct tcp_endpoint *s = &c->ep[dir];
+	if (!(c->flags & TCPC_STARTED))
+		return 0;
+	expire(s, now);
+	if (s->state != TCP_SYN_SENT || !(s->flags & EP_SYN_SENT) ||
+	    seq != s->isn)
+		return 0;
+	ctr[TR_ICMP_ABORTED]++;
+	return set_state(s, TCP_CLOSED, now) ? TCP_NOTE_CHANGED : 0;
 }
 
 unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
@@ -498,15 +598,15 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 	} else if (fl & TH_ACK) {
 		if ((r->flags & EP_SEQ_KNOWN) && SEQ_GT(d->ack, r->snd_nxt)) {
 			ctr[TR_ACK_UNSENT]++;
-		} else if (!(r->flags & EP_LOSSY)) {
+		} else {
 			if (r->state == TCP_SYN_RECEIVED && SEQ_GT(d->ack, r->isn) &&
-			    apply(r, TCP_ROLE_RCVD, TC_ACK_SYN, now)) {
+			    recv_ack(r, TC_ACK_SYN, now, ctr)) {
 				r->flags |= EP_ASSUMED;
 				changed = true;
 			}
 			if ((r->flags & EP_FIN_SENT) &&
 			    SEQ_GEQ(d->ack, r->fin_seq + 1))
-				changed |= apply(r, TCP_ROLE_RCVD, TC_ACK_FIN, now);
+				changed |= recv_ack(r, TC_ACK_FIN, now, ctr);
 		}
 		changed |= deliver_deferred_fin(s, r, d, now);
 	}
@@ -544,6 +644,23 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 	switch (cls) {
 	case TC_SYN:
 	case TC_SYNACK:
+		if (cls == TC_SYNACK && before == TCP_SYN_RECEIVED &&
+		    (s->flags & EP_ANSWERED) && d->seq == s->isn) {
+			if (s->flags & EP_LOSSY)
+				lossy_repeat(s, now);
+			if (r->state == TCP_ESTABLISHED &&
+			    (r->flags & EP_ASSUMED)) {
+				/* Its SYN-ACK again, and the peer, taken as
+				 * ESTABLISHED by the first, never answered:
+				 * an ESTABLISHED peer ACKs a repeated SYN-ACK
+				 * (RFC 5961 4.2), so the first was lost.
+				 * (Found by helper review of a SYN flood.) */
+				set_state(r, TCP_SYN_SENT, now);
+				mark_lossy(r);
+				ctr[TR_REVERTED]++;
+				changed = true;
+			}
+		}
 		if (before == TCP_ESTABLISHED && (s->flags & EP_ASSUMED) &&
 		    d->seq == s->isn &&
 		    (cls == TC_SYN || (s->flags & EP_ANSWERED))) {
@@ -553,7 +670,7 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 			 * open, not a repeat. */
 			set_state(s, cls == TC_SYN ? TCP_SYN_SENT
 						   : TCP_SYN_RECEIVED, now);
-			s->flags |= EP_LOSSY;
+			mark_lossy(s);
 			ctr[TR_REVERTED]++;
 			changed = true;
 			break;
@@ -598,10 +715,15 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 		if (cur == TCP_FIN_WAIT_2 || cur == TCP_TIME_WAIT ||
 		    cur == TCP_CLOSED) {
 			/* A FIN repeated after its ACK: the ACK was lost,
-			 * and further ACKs to it are not taken on trust. */
-			s->flags |= EP_LOSSY;
+			 * and the next ones wait for ack_due(). */
+			changed |= set_state(s, next, now);
+			mark_lossy(s);
 			ctr[TR_REVERTED]++;
+			break;
 		}
+		if ((s->flags & EP_LOSSY) && was_fin_sent &&
+		    d->seq + d->payload_len == s->fin_seq)
+			lossy_repeat(s, now);
 		changed |= set_state(s, next, now);
 		break;
 	default:

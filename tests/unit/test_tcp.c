@@ -545,8 +545,10 @@ static void test_fin_not_delivered(void **state)
 	assert_states(&s, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT);
 }
 
-/* B in LAST_ACK: A's ACKs are seen but never reach B, which keeps
- * retransmitting its FIN; B stays in LAST_ACK until its timer. */
+/* B in LAST_ACK: A's ACKs are seen but do not reach B, which keeps
+ * repeating its FIN.  Once B is shown to lose ACKs, an ACK to it counts
+ * only when B's next repeat (due twice its last gap later) is overdue:
+ * three times the gap, or 3 s while the gap is unknown. */
 static void test_last_ack_held(void **state)
 {
 	(void)state;
@@ -560,13 +562,32 @@ static void test_last_ack_held(void **state)
 	/* SENT FIN CL->LA: the FIN again, so the ACK was lost */
 	seg_raw(&s, B, TH_FIN | TH_ACK, fin, s.h[B].rcv, 0);
 	assert_states(&s, TCP_TIME_WAIT, TCP_LAST_ACK);
-	ws_time since = s.now;
-	/* A re-acknowledges; B does not get it either (proven lossy) */
+	ws_time rep1 = s.now;
+	/* A re-acknowledges: deferred (gap unknown: due 3 s after rep1) */
 	seg(&s, A, TH_ACK, 0);
 	assert_states(&s, TCP_TIME_WAIT, TCP_LAST_ACK);
-	assert_true(tcp_state_at(&s.c.ep[B], since + WS_SEC(101)) ==
+	assert_int_equal(s.ctr[TR_ACK_DEFERRED], 1);
+	assert_true(tcp_state_at(&s.c.ep[B], rep1 + WS_SEC(3) - 1) ==
 		    TCP_LAST_ACK);
-	assert_true(tcp_state_at(&s.c.ep[B], since + WS_SEC(102)) == TCP_CLOSED);
+	assert_true(tcp_state_at(&s.c.ep[B], rep1 + WS_SEC(3)) == TCP_CLOSED);
+	/* B repeats 400 ms later: that ACK was lost too */
+	s.now = rep1 + WS_SEC(1) * 4 / 10 - WS_SEC(1) / 1000;
+	seg_raw(&s, B, TH_FIN | TH_ACK, fin, s.h[B].rcv, 0);
+	ws_time rep2 = s.now;
+	seg(&s, A, TH_ACK, 0);
+	/* the next repeat is due 800 ms later: LAST_ACK until 3 x 400 ms */
+	assert_true(tcp_state_at(&s.c.ep[B], rep2 + WS_SEC(1) * 12 / 10 - 1) ==
+		    TCP_LAST_ACK);
+	assert_true(tcp_state_at(&s.c.ep[B], rep2 + WS_SEC(1) * 12 / 10) ==
+		    TCP_CLOSED);
+	/* B repeats on time (ACK lost): with no further ACK, LAST_ACK lasts
+	 * until its own timer, 102 s after it was re-entered */
+	s.now = rep2 + WS_SEC(1) * 8 / 10 - WS_SEC(1) / 1000;
+	seg_raw(&s, B, TH_FIN | TH_ACK, fin, s.h[B].rcv, 0);
+	assert_states(&s, TCP_TIME_WAIT, TCP_LAST_ACK);
+	assert_true(tcp_state_at(&s.c.ep[B], rep1 + WS_SEC(101)) ==
+		    TCP_LAST_ACK);
+	assert_true(tcp_state_at(&s.c.ep[B], rep1 + WS_SEC(102)) == TCP_CLOSED);
 
 	/* SENT FIN F2->F1: A's FIN repeated after B acknowledged it */
 	sim_init(&s);
