@@ -123,7 +123,7 @@ struct flow *flow_find(struct flow_table *t, const struct decoded *d,
 /* Put a flow on the list of its (new) idle-timeout class. */
 void flow_set_lru(struct flow_table *t, struct flow *f, enum flow_lru lru);
 
-/* Expire the flows idle for longer than their class allows. */
+/* Expire the flows idle for at least the timeout of their class. */
 void flow_expire(struct flow_table *t, ws_time now);
 
 /* Endpoint i (key side) of a flow. */

@@ -105,11 +105,11 @@ struct capture *capture_open_files(const char *const *paths, size_t n,
 			paths[i], PCAP_TSTAMP_PRECISION_NANO, perr);
 		if (!in->pcap) {
 			/* libpcap may name the file itself: once is enough */
-			size_t n = strlen(paths[i]);
+			size_t plen = strlen(paths[i]);
 			const char *why = perr;
-			if (strncmp(perr, paths[i], n) == 0 &&
-			    strncmp(perr + n, ": ", 2) == 0)
-				why = perr + n + 2;
+			if (strncmp(perr, paths[i], plen) == 0 &&
+			    strncmp(perr + plen, ": ", 2) == 0)
+				why = perr + plen + 2;
 			ws_error(errbuf, "cannot read capture %s: %s", in->name,
 				 why);
 			goto out_close;
