@@ -169,11 +169,22 @@ static int input_advance(struct capture_input *in, char *errbuf)
 	return 0;
 }
 
+/* Opened with nanosecond precision: tv_usec holds nanoseconds.  A hostile
+ * file may claim any time (pcapng's 64-bit stamps reach far past 2262, the
+ * end of int64 nanoseconds): such stamps are clamped. */
 static ws_time head_ts(const struct capture_input *in)
 {
-	/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-	return (ws_time)in->head_hdr->ts.tv_sec * WS_NS_PER_SEC +
-	       (ws_time)in->head_hdr->ts.tv_usec;
+	const ws_time max_sec = (ws_time)UINT32_MAX * 2; /* the year 2242:
+					 leaves decades for timers to add */
+	ws_time sec = (ws_time)in->head_hdr->ts.tv_sec;
+	ws_time nsec = (ws_time)in->head_hdr->ts.tv_usec;
+	if (sec < 0)
+		return 0;
+	if (sec > max_sec)
+		sec = max_sec;
+	if (nsec < 0 || nsec >= WS_NS_PER_SEC)
+		nsec = 0;
+	return sec * WS_NS_PER_SEC + nsec;
 }
 
 int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
