@@ -36,12 +36,12 @@ enum emit_type { EV_NULL, EV_STRING, EV_INT, EV_BOOL, EV_FLOAT };
 
 /* A value; strings are copied by emit_row(), so they may be temporary. */
 struct emit_value {
-	uint8_t type; /* enum emit_type */
-	bool b;
 	int64_t i;
 	double f;
-	uint8_t decimals; /* EV_FLOAT: digits after the point */
 	const char *s;
+	uint8_t type; /* enum emit_type */
+	bool b;
+	uint8_t decimals; /* EV_FLOAT: digits after the point */
 };
 
 static inline struct emit_value ev_str(const char *s)

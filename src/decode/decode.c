@@ -13,13 +13,13 @@
 #include "cursor.h"
 
 const char *const decode_reason_names[DR_MAX] = {
-#define DECODE_X_NAME(e, name, cls) [e] = name,
+#define DECODE_X_NAME(e, name, cls) [e] = (name),
 	DECODE_REASONS(DECODE_X_NAME)
 #undef DECODE_X_NAME
 };
 
 const uint8_t decode_reason_class[DR_MAX] = {
-#define DECODE_X_CLASS(e, name, cls) [e] = cls,
+#define DECODE_X_CLASS(e, name, cls) [e] = (cls),
 	DECODE_REASONS(DECODE_X_CLASS)
 #undef DECODE_X_CLASS
 };
@@ -331,7 +331,6 @@ static enum decode_reason decode_ipv6(struct cursor *c, struct decoded *d)
 		case IPPROTO_ROUTING_:
 		case IPPROTO_DSTOPTS_:
 		case IPPROTO_AH_:
-			break;
 		case IPPROTO_FRAGMENT_:
 			break;
 		case IPPROTO_NONE_:

@@ -12,7 +12,7 @@
 #include <time.h>
 
 const char *const flow_counter_names[FC_MAX] = {
-#define FLOW_X_NAME(e, name) [e] = name,
+#define FLOW_X_NAME(e, name) [e] = (name),
 	FLOW_COUNTERS(FLOW_X_NAME)
 #undef FLOW_X_NAME
 };
@@ -144,7 +144,9 @@ static void flow_release(struct flow_table *t, struct flow *f,
 	if (t->on_end)
 		t->on_end(t->on_end_ctx, f, why);
 	list_unlink(&t->lru[f->lru], f);
-	HASH_DELETE(hh, t->hash, f);
+	/* f is in the table, so t->hash is not NULL; clang-analyzer cannot
+	 * follow uthash's lists and says otherwise. */
+	HASH_DELETE(hh, t->hash, f); // NOLINT(clang-analyzer-core.NullDereference)
 	t->count--;
 	f->next = t->free_list;
 	t->free_list = f;
@@ -175,7 +177,7 @@ static bool grow(struct flow_table *t)
 		n = FLOW_SLAB;
 	if (t->nslabs == t->slab_cap) {
 		size_t cap = t->slab_cap ? t->slab_cap * 2 : 16;
-		struct flow **s = realloc(t->slabs, cap * sizeof(*s));
+		struct flow **s = realloc(t->slabs, cap * sizeof(struct flow *));
 		if (!s)
 			return false;
 		t->slabs = s;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 const char *const port_counter_names[PC_MAX] = {
-#define PORT_X_NAME(e, name) [e] = name,
+#define PORT_X_NAME(e, name) [e] = (name),
 	PORT_COUNTERS(PORT_X_NAME)
 #undef PORT_X_NAME
 };

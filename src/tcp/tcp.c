@@ -56,7 +56,7 @@ const ws_time tcp_state_timeout[TCP_STATE_MAX] = {
 };
 
 const char *const tcp_reason_names[TR_MAX] = {
-#define TCP_X_NAME(e, name) [e] = name,
+#define TCP_X_NAME(e, name) [e] = (name),
 	TCP_REASONS(TCP_X_NAME)
 #undef TCP_X_NAME
 };
