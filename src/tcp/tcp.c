@@ -610,6 +610,20 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 		}
 		changed |= deliver_deferred_fin(s, r, d, now);
 	}
+	/* Data below its FIN sent again and never acknowledged: it was lost,
+	 * and the receiver cannot have processed the FIN behind it, for a FIN
+	 * is processed only in sequence (RFC 9293 3.10.7.4, "eighth"; Linux
+	 * queues it out of order and SACKs it).  Undo as for a repeated FIN;
+	 * the receiver's ACK covering the FIN delivers it later
+	 * (deliver_deferred_fin()). */
+	if (d->payload_len && (s->flags & EP_FIN_SENT) &&
+	    !(s->flags & EP_FIN_UNDELIVERED) && SEQ_LT(d->seq, s->fin_seq) &&
+	    !(r->ack && SEQ_GEQ(r->ack, d->seq + d->payload_len)) &&
+	    set_state(r, (enum tcp_state)tcp_unfin[r->state], now)) {
+		s->flags |= EP_FIN_UNDELIVERED;
+		ctr[TR_REVERTED]++;
+		changed = true;
+	}
 	if (cls == TC_FIN) {
 		uint32_t fin = d->seq + d->payload_len;
 		if (was_fin_sent && fin == s->fin_seq) {
@@ -709,6 +723,21 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 		enum tcp_state next = tcp_next_state(TCP_ROLE_SENT, TC_FIN, cur);
 		if (cur == TCP_CLOSED && !was_fin_sent)
 			break; /* not a retransmission: nothing to undo */
+		bool repeat = was_fin_sent &&
+			      d->seq + d->payload_len == s->fin_seq;
+		if (repeat && (r->flags & EP_FIN_SENT) &&
+		    !(r->flags & EP_FIN_UNDELIVERED) &&
+		    !SEQ_GEQ(d->ack, r->fin_seq + 1) &&
+		    set_state(s, (enum tcp_state)tcp_unfin[cur], now)) {
+			/* Its FIN again, and its ACK field does not cover
+			 * the peer's FIN: Linux repeats a FIN with its
+			 * current rcv_nxt, so it never had the peer's. */
+			r->flags |= EP_FIN_UNDELIVERED;
+			ctr[TR_REVERTED]++;
+			changed = true;
+			cur = (enum tcp_state)s->state;
+			next = tcp_next_state(TCP_ROLE_SENT, TC_FIN, cur);
+		}
 		if (cur == TCP_CLOSE_WAIT &&
 		    !((r->flags & EP_FIN_SENT) && SEQ_GEQ(d->ack, r->fin_seq + 1)))
 			next = TCP_CLOSING; /* FINs crossed (RFC 9293 fig. 13) */
@@ -721,8 +750,7 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 			ctr[TR_REVERTED]++;
 			break;
 		}
-		if ((s->flags & EP_LOSSY) && was_fin_sent &&
-		    d->seq + d->payload_len == s->fin_seq)
+		if ((s->flags & EP_LOSSY) && repeat)
 			lossy_repeat(s, now);
 		changed |= set_state(s, next, now);
 		break;

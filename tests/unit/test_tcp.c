@@ -545,6 +545,49 @@ static void test_fin_not_delivered(void **state)
 	assert_states(&s, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT);
 }
 
+/* A's data is lost and its FIN, behind it, waits out of order at B
+ * (a FIN is processed only in sequence): the data sent again and not
+ * acknowledged proves B never processed the FIN. */
+static void test_fin_behind_lost_data(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init(&s);
+	handshake(&s);
+	uint32_t data = s.h[A].nxt;
+	seg_raw(&s, A, TH_ACK | TH_PUSH, data, s.h[A].rcv, 200);
+	seg_raw(&s, A, TH_FIN | TH_ACK, data + 200, s.h[A].rcv, 0);
+	assert_states(&s, TCP_FIN_WAIT_1, TCP_CLOSE_WAIT);
+	seg_raw(&s, B, TH_ACK, s.h[B].nxt, data, 0); /* dup ACK, SACKs FIN */
+	seg_raw(&s, A, TH_ACK | TH_PUSH, data, s.h[A].rcv, 200);
+	assert_states(&s, TCP_FIN_WAIT_1, TCP_ESTABLISHED);
+	assert_int_equal(s.ctr[TR_REVERTED], 1);
+	/* the repaired data and the FIN are acknowledged together */
+	seg_raw(&s, B, TH_ACK, s.h[B].nxt, data + 201, 0);
+	assert_states(&s, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT);
+}
+
+/* A repeats its FIN with an ACK field short of B's FIN: Linux repeats a
+ * FIN with its current rcv_nxt, so A never had B's FIN (nor B's ACK). */
+static void test_fin_repeat_without_peer_fin(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init(&s);
+	handshake(&s);
+	uint32_t fin = s.h[A].nxt, a_ack = s.h[A].rcv;
+	seg(&s, A, TH_FIN | TH_ACK, 0);
+	seg(&s, B, TH_ACK, 0);
+	seg(&s, B, TH_FIN | TH_ACK, 0);
+	assert_states(&s, TCP_TIME_WAIT, TCP_LAST_ACK);
+	seg_raw(&s, A, TH_FIN | TH_ACK, fin, a_ack, 0);
+	assert_states(&s, TCP_FIN_WAIT_1, TCP_LAST_ACK);
+	assert_int_equal(s.ctr[TR_REVERTED], 2);
+	/* A's ACK of B's FIN, when it comes, delivers it: CLOSING */
+	seg_raw(&s, A, TH_ACK, fin + 1, s.h[B].nxt, 0);
+	assert_int_equal(st(&s, A), TCP_CLOSING);
+}
+
 /* B in LAST_ACK: A's ACKs are seen but do not reach B, which keeps
  * repeating its FIN.  Once B is shown to lose ACKs, an ACK to it counts
  * only when B's next repeat (due twice its last gap later) is overdue:
@@ -751,6 +794,8 @@ int main(void)
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_timers),
 		cmocka_unit_test(test_fin_not_delivered),
+		cmocka_unit_test(test_fin_behind_lost_data),
+		cmocka_unit_test(test_fin_repeat_without_peer_fin),
 		cmocka_unit_test(test_last_ack_held),
 		cmocka_unit_test(test_synack_not_delivered),
 		cmocka_unit_test(test_close_before_established),
