@@ -81,6 +81,11 @@ struct emit *emit_begin(FILE *out, enum emit_format fmt,
 			const struct emit_field *fields, size_t nfields,
 			const char *title);
 
+/* Table mode without buffering: pass every row to emit_measure() first
+ * (column widths), then to emit_row(), which then prints it at once.
+ * Other formats ignore it.  -1 if out of memory or called too late. */
+int emit_measure(struct emit *e, const struct emit_value *values);
+
 /* values[nfields]; returns -1 if out of memory (table mode). */
 int emit_row(struct emit *e, const struct emit_value *values);
 

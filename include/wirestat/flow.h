@@ -58,16 +58,19 @@ enum {
 	FLOW_F_REPLIED = 0x01, /* both sides have sent */
 };
 
+/* Laid out for the per-packet path: a bucket walk reads hh and the key
+ * from the first cache line, the update touches the next. */
 struct flow {
+	UT_hash_handle hh;
 	struct flow_key key;
 	uint8_t lru;  /* enum flow_lru */
 	uint8_t orig; /* key side that sent the first packet */
 	uint8_t flags;
+	uint8_t moved; /* packet second (mod 256) of its last move in its list */
 	uint32_t pkts[2]; /* packets sent by key side 0 and 1 */
-	uint64_t ip_bytes[2];
 	ws_time first_ts, last_ts;
+	uint64_t ip_bytes[2];
 	struct flow *prev, *next; /* LRU list, or free list */
-	UT_hash_handle hh;
 	union {
 		struct tcp_conn tcp;
 	} u;
@@ -109,9 +112,31 @@ void flow_table_on_end(struct flow_table *t, flow_end_fn fn, void *ctx);
  * to hash and sets *side to the sender's side (0 or 1). */
 size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side);
 
-/* The flow of a decoded packet, created if new (*created set), or NULL
- * if none could be had (counted in FC_ALLOC_FAILED).  *side is the key
- * side of the packet's sender.  The flow is moved to its list's tail. */
+/* A lookup prepared ahead of time: its key and hash, with the hash
+ * bucket already asked for (prefetched), so that looking up a batch of
+ * packets overlaps their cache misses. */
+struct flow_ref {
+	struct flow_key key;
+	uint32_t klen;
+	uint32_t hv;
+	int side; /* key side of the packet's sender */
+};
+
+void flow_prepare(struct flow_table *t, const struct decoded *d,
+		  struct flow_ref *ref);
+
+/* Ask for the first flow in ref's bucket (call a little before the
+ * lookup, after flow_prepare()). */
+void flow_prefetch(struct flow_table *t, const struct flow_ref *ref);
+
+/* The flow of a prepared lookup, created if new (*created set), or NULL
+ * if none could be had (counted in FC_ALLOC_FAILED).  The flow is moved
+ * to its list's tail. */
+struct flow *flow_lookup_ref(struct flow_table *t, const struct flow_ref *ref,
+			     ws_time now, bool *created);
+
+/* flow_prepare() and flow_lookup_ref() in one; *side is the key side of
+ * the packet's sender. */
 struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 			 ws_time now, int *side, bool *created);
 

@@ -189,6 +189,19 @@ static ws_time head_ts(const struct capture_input *in)
 
 int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 {
+	if (c->n == 1) { /* one input: nothing to merge */
+		struct capture_input *in = &c->in[0];
+		if (input_advance(in, errbuf) < 0)
+			return -1;
+		if (!in->has_head)
+			return 0;
+		pkt->ts = head_ts(in);
+		pkt->caplen = in->head_hdr->caplen;
+		pkt->len = in->head_hdr->len;
+		pkt->dlt = in->dlt;
+		pkt->data = in->head;
+		return 1;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct capture_input *in = &c->in[i];
 		if (in == c->last || (!in->has_head && !in->done)) {

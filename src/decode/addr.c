@@ -23,11 +23,31 @@ bool addr_equal(const struct addr *a, const struct addr *b)
 	return addr_cmp(a, b) == 0;
 }
 
+/* Dotted quad without printf: the report formats every address. */
+static size_t format_v4(const uint8_t *b, char *out)
+{
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	return (size_t)(p - out);
+}
+
 char *addr_format(const struct addr *a, char *buf, size_t size)
 {
 	int af = a->family == ADDR_V6 ? AF_INET6 : AF_INET;
 	if (size == 0)
 		return buf;
+	if (a->family == ADDR_V4 && size >= 16) {
+		format_v4(a->bytes, buf);
+		return buf;
+	}
 	if (a->family == ADDR_NONE || !inet_ntop(af, a->bytes, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
 	return buf;

@@ -1,5 +1,10 @@
-/* engine.c - wires the stages for one packet.  No allocation, formatting
- * or system call here: flows come from the pool, counters are arrays. */
+/* engine.c - wires the stages for each packet.  No allocation, formatting
+ * or system call here: flows come from the pool, counters are arrays.
+ *
+ * engine_packet() counts and decodes a packet and asks for its hash
+ * bucket; engine_flush() then processes a batch in arrival order, asking
+ * for the next packets' flows while working on this one.  The flow table
+ * is far larger than the caches: this way its misses overlap. */
 #include "wirestat/engine.h"
 
 #include <string.h>
@@ -30,6 +35,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 
 void engine_free(struct engine *e)
 {
+	engine_flush(e);
 	flow_table_free(e->flows);
 	ports_table_free(e->ports);
 	e->flows = NULL;
@@ -44,9 +50,11 @@ static void count_packet(struct flow *f, int side, const struct decoded *d)
 		f->flags |= FLOW_F_REPLIED;
 }
 
-static void tcp_packet(struct engine *e, const struct decoded *d)
+static void tcp_packet(struct engine *e, const struct engine_pending *p)
 {
-	int side;
+	const struct decoded *d = &p->d;
+	ws_time now = p->now;
+	int side = p->ref.side;
 	bool created;
 	if (d->anomalies & DA_FIRST_FRAGMENT) {
 		/* Fragments are not reassembled: the first one's header
@@ -55,36 +63,42 @@ static void tcp_packet(struct engine *e, const struct decoded *d)
 		 * detected. */
 		e->stats.tcp[TR_FRAGMENTED]++;
 	}
-	struct flow *f = flow_lookup(e->flows, d, e->now, &side, &created);
+	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
-	unsigned notes = tcp_segment(&f->u.tcp, side, d, e->now, e->stats.tcp);
+	unsigned notes = tcp_segment(&f->u.tcp, side, d, now, e->stats.tcp);
 	if (notes & TCP_NOTE_NEW_CONN) {
 		/* The tuple starts a new connection: its counters restart. */
 		memset(f->pkts, 0, sizeof(f->pkts));
 		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
 		f->flags = 0;
-		f->first_ts = e->now;
+		f->first_ts = now;
 	}
 	if (notes & TCP_NOTE_STARTED)
 		f->orig = f->u.tcp.client;
 	count_packet(f, side, d);
 	if (notes & TCP_NOTE_LISTEN)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
-			   d->inner_vlan, PORT_LISTENING, e->now);
+			   d->inner_vlan, PORT_LISTENING, now);
 	if (notes & TCP_NOTE_REFUSED)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
-			   d->inner_vlan, PORT_CLOSED, e->now);
-	flow_set_lru(e->flows, f,
-		     tcp_conn_long_lived(&f->u.tcp, e->now) ? FLOW_LRU_TCP_LONG
-							    : FLOW_LRU_TCP_SHORT);
+			   d->inner_vlan, PORT_CLOSED, now);
+	/* Timers only ever end in CLOSED, and untimed states have none, so
+	 * only a transition can change the flow's idle-timeout class. */
+	if (notes & (TCP_NOTE_CHANGED | TCP_NOTE_STARTED | TCP_NOTE_NEW_CONN))
+		flow_set_lru(e->flows, f,
+			     tcp_conn_long_lived(&f->u.tcp, now)
+				     ? FLOW_LRU_TCP_LONG
+				     : FLOW_LRU_TCP_SHORT);
 }
 
-static void udp_packet(struct engine *e, const struct decoded *d)
+static void udp_packet(struct engine *e, const struct engine_pending *p)
 {
-	int side;
+	const struct decoded *d = &p->d;
+	ws_time now = p->now;
+	int side = p->ref.side;
 	bool created;
-	struct flow *f = flow_lookup(e->flows, d, e->now, &side, &created);
+	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
 	bool replied = f->flags & FLOW_F_REPLIED;
@@ -92,7 +106,7 @@ static void udp_packet(struct engine *e, const struct decoded *d)
 	if (!replied && (f->flags & FLOW_F_REPLIED)) {
 		/* The first answer: the responder's port is bound. */
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_UDP_, d->vlan,
-			   d->inner_vlan, PORT_BOUND, e->now);
+			   d->inner_vlan, PORT_BOUND, now);
 		flow_set_lru(e->flows, f, FLOW_LRU_UDP_REPLIED);
 	} else if (created) {
 		flow_set_lru(e->flows, f, FLOW_LRU_UDP_UNREPLIED);
@@ -104,7 +118,8 @@ static void udp_packet(struct engine *e, const struct decoded *d)
  * has to match.  Destination unreachable except "fragmentation needed"
  * (PMTU), time exceeded and parameter problem; for IPv6 the same less
  * "packet too big". */
-static void icmp_tcp_error(struct engine *e, const struct decoded *d, bool v6)
+static void icmp_tcp_error(struct engine *e, const struct decoded *d,
+			   ws_time now, bool v6)
 {
 	bool hard = v6 ? (d->icmp_type == 1 || d->icmp_type == 3 ||
 			  d->icmp_type == 4)
@@ -123,10 +138,10 @@ static void icmp_tcp_error(struct engine *e, const struct decoded *d, bool v6)
 	q.inner_vlan = d->inner_vlan;
 	int side;
 	struct flow *f = flow_find(e->flows, &q, &side);
-	if (f && (tcp_icmp_error(&f->u.tcp, side, d->inner_seq, e->now,
+	if (f && (tcp_icmp_error(&f->u.tcp, side, d->inner_seq, now,
 				 e->stats.tcp) & TCP_NOTE_CHANGED))
 		flow_set_lru(e->flows, f,
-			     tcp_conn_long_lived(&f->u.tcp, e->now)
+			     tcp_conn_long_lived(&f->u.tcp, now)
 				     ? FLOW_LRU_TCP_LONG
 				     : FLOW_LRU_TCP_SHORT);
 }
@@ -134,10 +149,11 @@ static void icmp_tcp_error(struct engine *e, const struct decoded *d, bool v6)
 /* ICMP port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1 code 4)
  * quoting a UDP datagram: the quoted destination port is closed; one
  * quoting TCP goes to icmp_tcp_error(). */
-static void icmp_packet(struct engine *e, const struct decoded *d, bool v6)
+static void icmp_packet(struct engine *e, const struct decoded *d, ws_time now,
+			bool v6)
 {
 	if (d->inner_valid && d->inner_proto == IPPROTO_TCP_) {
-		icmp_tcp_error(e, d, v6);
+		icmp_tcp_error(e, d, now, v6);
 		return;
 	}
 	bool port_unreach = v6 ? (d->icmp_type == 1 && d->icmp_code == 4)
@@ -147,14 +163,14 @@ static void icmp_packet(struct engine *e, const struct decoded *d, bool v6)
 	if (!addr_equal(&d->inner_dst, &d->src))
 		return; /* only the host itself speaks for its ports */
 	ports_note(e->ports, &d->inner_dst, d->inner_dport, IPPROTO_UDP_,
-		   d->vlan, d->inner_vlan, PORT_CLOSED, e->now);
+		   d->vlan, d->inner_vlan, PORT_CLOSED, now);
 }
 
 void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 		   uint32_t caplen, uint32_t len)
 {
-	struct decoded d;
 	struct stats *s = &e->stats;
+	struct engine_pending *p = &e->pending[e->npending];
 
 	s->packets++;
 	s->bytes += len;
@@ -165,27 +181,44 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 	else if (ts < e->now)
 		s->ts_backwards++;
 	s->last_ts = e->now;
-	if (e->now >= e->next_expiry) {
-		flow_expire(e->flows, e->now);
-		e->next_expiry = e->now + WS_NS_PER_SEC;
-	}
-
-	enum decode_reason r = decode_packet(dlt, data, caplen, len, &d);
+	p->now = e->now;
+	enum decode_reason r = decode_packet(dlt, data, caplen, len, &p->d);
 	s->decode[r]++;
-	switch (r) {
-	case DR_TCP:
-		tcp_packet(e, &d);
-		break;
-	case DR_UDP:
-		udp_packet(e, &d);
-		break;
-	case DR_ICMP:
-		icmp_packet(e, &d, false);
-		break;
-	case DR_ICMP6:
-		icmp_packet(e, &d, true);
-		break;
-	default:
-		break;
+	p->reason = (uint8_t)r;
+	if (r == DR_TCP || r == DR_UDP)
+		flow_prepare(e->flows, &p->d, &p->ref);
+	if (++e->npending == ENGINE_BATCH)
+		engine_flush(e);
+}
+
+void engine_flush(struct engine *e)
+{
+	unsigned n = e->npending;
+	for (unsigned i = 0; i < n; i++) {
+		struct engine_pending *p = &e->pending[i];
+		if (i + 2 < n && (e->pending[i + 2].reason == DR_TCP ||
+				  e->pending[i + 2].reason == DR_UDP))
+			flow_prefetch(e->flows, &e->pending[i + 2].ref);
+		if (p->now >= e->next_expiry) {
+			flow_expire(e->flows, p->now);
+			e->next_expiry = p->now + WS_NS_PER_SEC;
+		}
+		switch (p->reason) {
+		case DR_TCP:
+			tcp_packet(e, p);
+			break;
+		case DR_UDP:
+			udp_packet(e, p);
+			break;
+		case DR_ICMP:
+			icmp_packet(e, &p->d, p->now, false);
+			break;
+		case DR_ICMP6:
+			icmp_packet(e, &p->d, p->now, true);
+			break;
+		default:
+			break;
+		}
 	}
+	e->npending = 0;
 }

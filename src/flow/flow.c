@@ -61,24 +61,33 @@ static inline uint64_t mix64(uint64_t a, uint64_t b)
 	return (uint64_t)(r >> 64) ^ (uint64_t)r;
 }
 
-/* A seeded multiply-fold hash over 8-byte words. */
+/* A seeded multiply-fold hash over 8-byte words: the words are mixed
+ * independently (the multiplications overlap) and folded once. */
 uint32_t flow_hash(const void *key, size_t len)
 {
 	const uint8_t *p = key;
 	uint64_t h = hash_seed ^ (len * UINT64_C(0x9e3779b97f4a7c15));
-	while (len >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = mix64(h ^ v, UINT64_C(0xa0761d6478bd642f));
-		p += 8;
-		len -= 8;
+	uint64_t acc = 0;
+	static const uint64_t k[2] = {UINT64_C(0xa0761d6478bd642f),
+				      UINT64_C(0xe7037ed1a0b428db)};
+	unsigned i = 0;
+	while (len >= 16) {
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		acc ^= mix64(a ^ h ^ k[i & 1], b ^ k[(i + 1) & 1]);
+		p += 16;
+		len -= 16;
+		i++;
 	}
 	if (len) {
-		uint64_t v = 0;
-		memcpy(&v, p, len);
-		h = mix64(h ^ v, UINT64_C(0xe7037ed1a0b428db));
+		uint64_t a = 0, b = 0;
+		memcpy(&a, p, len > 8 ? 8 : len);
+		if (len > 8)
+			memcpy(&b, p + 8, len - 8);
+		acc ^= mix64(a ^ h ^ k[0], b ^ k[1] ^ len);
 	}
-	h = mix64(h, UINT64_C(0x8ebc6af09c88c6e3));
+	h = mix64(acc ^ h, UINT64_C(0x8ebc6af09c88c6e3));
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -156,7 +165,9 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
-	for (int l = 0; l < FLOW_LRU_MAX; l++)
+	/* Without a callback nothing needs to see the flows go: free the
+	 * slabs whole instead of unlinking 10^6 flows one by one. */
+	for (int l = 0; t->on_end && l < FLOW_LRU_MAX; l++)
 		while (t->lru[l].head)
 			flow_release(t, t->lru[l].head, FLOW_END_FORCED);
 	HASH_CLEAR(hh, t->hash);
@@ -226,12 +237,19 @@ static struct flow *flow_alloc(struct flow_table *t)
 	return f;
 }
 
+/* Order two (address, port) endpoints as memcmp over the address, then
+ * the port, would: addresses compare as big-endian words. */
 static int endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b,
 			uint16_t pb, size_t alen)
 {
-	int c = memcmp(a, b, alen);
-	if (c)
-		return c;
+	for (size_t i = 0; i < alen; i += 4) {
+		uint32_t x = (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
+			     (uint32_t)a[i + 2] << 8 | a[i + 3];
+		uint32_t y = (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 |
+			     (uint32_t)b[i + 2] << 8 | b[i + 3];
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
 	return pa < pb ? -1 : pa > pb;
 }
 
@@ -259,19 +277,61 @@ size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side)
 	return alen == 16 ? FLOW_KEY_LEN_V6 : FLOW_KEY_LEN_V4;
 }
 
+void flow_prepare(struct flow_table *t, const struct decoded *d,
+		  struct flow_ref *ref)
+{
+	unsigned hv;
+	ref->klen = (uint32_t)flow_key_make(d, &ref->key, &ref->side);
+	HASH_VALUE(&ref->key, ref->klen, hv);
+	ref->hv = hv;
+	if (t->hash) {
+		const UT_hash_table *tbl = t->hash->hh.tbl;
+		__builtin_prefetch(&tbl->buckets[hv & (tbl->num_buckets - 1)]);
+	}
+}
+
+void flow_prefetch(struct flow_table *t, const struct flow_ref *ref)
+{
+	if (t->hash) {
+		const UT_hash_table *tbl = t->hash->hh.tbl;
+		const UT_hash_handle *h =
+			tbl->buckets[ref->hv & (tbl->num_buckets - 1)].hh_head;
+		if (h) { /* the whole flow: its handle, key and state */
+			const char *f = (const char *)h - tbl->hho;
+			for (size_t off = 0; off < sizeof(struct flow); off += 64)
+				__builtin_prefetch(f + off);
+		}
+	}
+}
+
 struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 			 ws_time now, int *side, bool *created)
 {
-	struct flow_key k;
-	size_t klen = flow_key_make(d, &k, side);
-	unsigned hv;
+	struct flow_ref ref;
+	flow_prepare(t, d, &ref);
+	*side = ref.side;
+	return flow_lookup_ref(t, &ref, now, created);
+}
+
+struct flow *flow_lookup_ref(struct flow_table *t, const struct flow_ref *ref,
+			     ws_time now, bool *created)
+{
+	const struct flow_key *k = &ref->key;
+	size_t klen = ref->klen;
+	unsigned hv = ref->hv;
 	struct flow *f = NULL;
 	*created = false;
-	HASH_VALUE(&k, klen, hv);
-	HASH_FIND_BYHASHVALUE(hh, t->hash, &k, klen, hv, f);
+	HASH_FIND_BYHASHVALUE(hh, t->hash, k, klen, hv, f);
 	if (f) {
-		list_unlink(&t->lru[f->lru], f);
-		list_append(&t->lru[f->lru], f);
+		/* Moved to its list's tail at most once per second of packet
+		 * time (the expiry pass's own granularity): a move touches
+		 * two other flows, which costs more than the lookup. */
+		uint8_t sec = (uint8_t)(now / WS_NS_PER_SEC);
+		if (sec != f->moved) {
+			list_unlink(&t->lru[f->lru], f);
+			list_append(&t->lru[f->lru], f);
+			f->moved = sec;
+		}
 		f->last_ts = now > f->last_ts ? now : f->last_ts;
 		return f;
 	}
@@ -280,7 +340,7 @@ struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 		t->counters[FC_ALLOC_FAILED]++;
 		return NULL;
 	}
-	f->key = k;
+	f->key = *k;
 	HASH_ADD_KEYPTR_BYHASHVALUE(hh, t->hash, &f->key, klen, hv, f);
 	if (!f->hh.tbl) { /* uthash could not grow its buckets */
 		f->next = t->free_list;
@@ -288,8 +348,18 @@ struct flow *flow_lookup(struct flow_table *t, const struct decoded *d,
 		t->counters[FC_ALLOC_FAILED]++;
 		return NULL;
 	}
-	f->orig = (uint8_t)*side;
+	/* uthash grows its buckets only when one chain reaches 10 items,
+	 * which leaves ~3 flows per bucket, each a cache miss to walk.
+	 * Keep at most one per bucket on average (16 bytes a flow). */
+	UT_hash_table *tbl = f->hh.tbl;
+	if (tbl->num_items > (tbl->num_buckets << 0) && !tbl->noexpand) {
+		int oomed = 0;
+		HASH_EXPAND_BUCKETS(&f->hh, tbl, oomed);
+		(void)oomed; /* on failure the table keeps its old buckets */
+	}
+	f->orig = (uint8_t)ref->side;
 	f->first_ts = f->last_ts = now;
+	f->moved = (uint8_t)(now / WS_NS_PER_SEC);
 	f->lru = FLOW_LRU_TCP_SHORT;
 	list_append(&t->lru[f->lru], f);
 	t->count++;

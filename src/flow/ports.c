@@ -123,8 +123,12 @@ void ports_note(struct ports_table *t, const struct addr *addr, uint16_t port,
 	memcpy(k.bytes, addr->bytes, sizeof(k.bytes));
 	HASH_FIND(hh, t->hash, &k, sizeof(k), n);
 	if (n) {
-		unlink_node(t, n);
-		append_node(t, n);
+		if (n != t->tail && now / WS_NS_PER_SEC !=
+				    n->e.last_ts / WS_NS_PER_SEC) {
+			/* moved at most once per second of packet time */
+			unlink_node(t, n);
+			append_node(t, n);
+		}
 		if (now > n->e.last_ts)
 			n->e.last_ts = now;
 		if (n->e.state != s) {

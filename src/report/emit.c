@@ -15,6 +15,13 @@ struct emit {
 	/* table mode: rows of cells, nfields cells per row */
 	char **cells;
 	size_t nrows, cap;
+	/* table mode: column widths; once emit_measure() has seen every row
+	 * they are final and emit_row() prints at once instead of keeping
+	 * the row (line and vbuf: one line's cells) */
+	size_t *width;
+	const char **line;
+	char (*vbuf)[64];
+	bool measured, head_done;
 	bool failed;
 };
 
@@ -152,10 +159,100 @@ static int table_row(struct emit *e, const struct emit_value *values)
 	return 0;
 }
 
+static void print_padded(FILE *out, const char *s, size_t width,
+			 enum emit_align align, size_t *owed);
+
+static int table_init(struct emit *e)
+{
+	if (e->width)
+		return 0;
+	e->width = calloc(e->nfields, sizeof(*e->width));
+	e->line = calloc(e->nfields, sizeof(*e->line));
+	e->vbuf = calloc(e->nfields, sizeof(*e->vbuf));
+	if (!e->width || !e->line || !e->vbuf)
+		return -1;
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!(e->fields[i].where & EMIT_IN_TABLE))
+			continue;
+		e->width[i] = strlen(e->fields[i].heading);
+		if (e->width[i] < e->fields[i].min_width)
+			e->width[i] = e->fields[i].min_width;
+	}
+	return 0;
+}
+
+/* The table cells of one row into e->line. */
+static void table_cells(struct emit *e, const struct emit_value *values)
+{
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!(e->fields[i].where & EMIT_IN_TABLE))
+			continue;
+		if (values[i].type == EV_STRING) {
+			e->line[i] = values[i].s;
+		} else {
+			value_text(&values[i], e->vbuf[i], sizeof(e->vbuf[i]));
+			e->line[i] = e->vbuf[i];
+		}
+	}
+}
+
+static void table_line(struct emit *e)
+{
+	size_t owed = 2, lastcol = 0; /* the indent */
+	for (size_t i = 0; i < e->nfields; i++)
+		if (e->fields[i].where & EMIT_IN_TABLE)
+			lastcol = i;
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!(e->fields[i].where & EMIT_IN_TABLE))
+			continue;
+		print_padded(e->out, e->line[i], e->width[i],
+			     e->fields[i].align, &owed);
+		if (i != lastcol)
+			owed += 2;
+	}
+	fputc('\n', e->out);
+}
+
+static void table_head(struct emit *e)
+{
+	e->head_done = true;
+	if (e->title)
+		fprintf(e->out, "\n%s\n\n", e->title);
+	for (size_t i = 0; i < e->nfields; i++)
+		e->line[i] = e->fields[i].heading;
+	table_line(e);
+}
+
+int emit_measure(struct emit *e, const struct emit_value *values)
+{
+	if (e->fmt != EMIT_TABLE)
+		return 0;
+	if (e->nrows || table_init(e) < 0)
+		return -1; /* every row is measured before the first is emitted */
+	table_cells(e, values);
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!(e->fields[i].where & EMIT_IN_TABLE))
+			continue;
+		size_t len = strlen(e->line[i]);
+		if (len > e->width[i])
+			e->width[i] = len;
+	}
+	e->measured = true;
+	return 0;
+}
+
 int emit_row(struct emit *e, const struct emit_value *values)
 {
 	bool first = true;
 	char buf[64];
+	if (e->fmt == EMIT_TABLE && e->measured) {
+		if (!e->head_done)
+			table_head(e);
+		table_cells(e, values);
+		table_line(e);
+		e->nrows++;
+		return 0;
+	}
 	if (e->fmt == EMIT_TABLE)
 		return table_row(e, values);
 	if (e->fmt == EMIT_JSON)
@@ -203,59 +300,49 @@ static void print_padded(FILE *out, const char *s, size_t width,
 	}
 	if (align == EMIT_RIGHT)
 		*owed += pad;
-	fprintf(out, "%*s%s", (int)*owed, "", s);
+	for (; *owed > 0; (*owed)--)
+		putc(' ', out);
+	fputs(s, out);
 	*owed = align == EMIT_RIGHT ? 0 : pad;
 }
 
+/* Rows kept by emit_row(): widths from every cell, then the lines. */
 static void table_print(struct emit *e)
 {
-	size_t *width = calloc(e->nfields, sizeof(*width));
-	size_t lastcol = 0;
-	if (!width) {
+	if (table_init(e) < 0) {
 		e->failed = true;
 		return;
 	}
-	for (size_t i = 0; i < e->nfields; i++) {
-		if (!(e->fields[i].where & EMIT_IN_TABLE))
-			continue;
-		lastcol = i;
-		width[i] = strlen(e->fields[i].heading);
-		if (width[i] < e->fields[i].min_width)
-			width[i] = e->fields[i].min_width;
-		for (size_t r = 0; r < e->nrows; r++) {
-			size_t len = strlen(e->cells[r * e->nfields + i]);
-			if (len > width[i])
-				width[i] = len;
-		}
-	}
-	if (e->title)
-		fprintf(e->out, "\n%s\n\n", e->title);
-	for (size_t r = 0; r <= e->nrows; r++) {
-		size_t owed = 2; /* the indent */
+	for (size_t r = 0; r < e->nrows; r++)
 		for (size_t i = 0; i < e->nfields; i++) {
-			if (!(e->fields[i].where & EMIT_IN_TABLE))
-				continue;
-			const char *s = r == 0 ? e->fields[i].heading
-					       : e->cells[(r - 1) * e->nfields + i];
-			print_padded(e->out, s, width[i], e->fields[i].align,
-				     &owed);
-			if (i != lastcol)
-				owed += 2;
+			const char *c = e->cells[r * e->nfields + i];
+			size_t len = c ? strlen(c) : 0;
+			if (len > e->width[i])
+				e->width[i] = len;
 		}
-		fputc('\n', e->out);
+	table_head(e);
+	for (size_t r = 0; r < e->nrows; r++) {
+		for (size_t i = 0; i < e->nfields; i++)
+			e->line[i] = e->cells[r * e->nfields + i];
+		table_line(e);
 	}
-	free(width);
 }
 
 int emit_end(struct emit *e)
 {
 	if (!e)
 		return -1;
-	if (e->fmt == EMIT_TABLE)
+	if (e->fmt == EMIT_TABLE && !e->measured)
 		table_print(e);
-	for (size_t i = 0; i < e->nrows * e->nfields; i++)
-		free(e->cells[i]);
+	else if (e->fmt == EMIT_TABLE && !e->head_done)
+		table_head(e);
+	if (!e->measured)
+		for (size_t i = 0; i < e->nrows * e->nfields; i++)
+			free(e->cells[i]);
 	free(e->cells);
+	free(e->width);
+	free(e->line);
+	free(e->vbuf);
 	int failed = e->failed || fflush(e->out) != 0 || ferror(e->out);
 	free(e);
 	return failed ? -1 : 0;

@@ -239,10 +239,76 @@ static void endpoint_text(const struct addr *a, uint16_t port,
 	const char *name = o->numeric ? NULL
 				      : services_name(o->services, port, proto);
 	addr_format_bracketed(a, host, sizeof(host));
-	if (name)
+	if (name) {
 		snprintf(buf, size, "%s:%s", host, name);
-	else
-		snprintf(buf, size, "%s:%u", host, port);
+		return;
+	}
+	char digits[6], *d = digits + sizeof(digits);
+	size_t hlen = strlen(host);
+	*--d = '\0';
+	do
+		*--d = (char)('0' + port % 10);
+	while ((port /= 10) != 0);
+	size_t dlen = (size_t)(digits + sizeof(digits) - 1 - d);
+	if (hlen + 1 + dlen + 1 > size) {
+		snprintf(buf, size, "%s:%s", host, d);
+		return;
+	}
+	memcpy(buf, host, hlen + 1);
+	buf[hlen] = ':';
+	memcpy(buf + hlen + 1, d, dlen + 1);
+}
+
+/* The text a row's values point into. */
+struct row_text {
+	char local[ADDR_STRLEN + 16], remote[ADDR_STRLEN + 16];
+	char laddr[ADDR_STRLEN], raddr[ADDR_STRLEN];
+};
+
+/* A row's values; each format reads its own fields, so only those are
+ * formatted (the table's "addr:port" cells, or the data's addresses). */
+static void row_values(const struct socket_row *r,
+		       const struct report_options *o, struct row_text *t,
+		       struct emit_value *v)
+{
+	static const char *const table_proto[2][2] = {{"UDP", "UDPv6"},
+						      {"TCP", "TCPv6"}};
+	static const char *const data_proto[2][2] = {{"udp", "udp6"},
+						     {"tcp", "tcp6"}};
+	bool tcp = r->proto == IPPROTO_TCP_;
+	bool v6 = r->local.family == ADDR_V6;
+	const char *pname = tcp ? "tcp" : "udp";
+
+	t->local[0] = t->remote[0] = t->laddr[0] = t->raddr[0] = '\0';
+	if (o->format == EMIT_TABLE) {
+		endpoint_text(&r->local, r->lport, pname, o, t->local,
+			      sizeof(t->local));
+		if (r->has_remote)
+			endpoint_text(&r->remote, r->rport, pname, o, t->remote,
+				      sizeof(t->remote));
+		else if (tcp) /* a listener, as Windows netstat shows it */
+			snprintf(t->remote, sizeof(t->remote), "%s",
+				 v6 ? "[::]:0" : "0.0.0.0:0");
+		else
+			snprintf(t->remote, sizeof(t->remote), "*:*");
+	} else {
+		addr_format(&r->local, t->laddr, sizeof(t->laddr));
+		if (r->has_remote)
+			addr_format(&r->remote, t->raddr, sizeof(t->raddr));
+	}
+	v[F_PROTO_T] = ev_str(table_proto[tcp][v6]);
+	v[F_LOCAL_T] = ev_str(t->local);
+	v[F_REMOTE_T] = ev_str(t->remote);
+	v[F_STATE] = r->state == STATE_NONE ? ev_null()
+					    : ev_str(tcp_state_names[r->state]);
+	v[F_PROTO] = ev_str(data_proto[tcp][v6]);
+	v[F_LOCAL_ADDR] = ev_str(t->laddr);
+	v[F_LOCAL_PORT] = ev_int(r->lport);
+	v[F_REMOTE_ADDR] = r->has_remote ? ev_str(t->raddr) : ev_null();
+	v[F_REMOTE_PORT] = r->has_remote ? ev_int(r->rport) : ev_null();
+	v[F_PARTIAL] = ev_bool(r->partial);
+	v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
+	v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan) : ev_null();
 }
 
 static int emit_rows(FILE *out, const struct rows *rs,
@@ -250,61 +316,30 @@ static int emit_rows(FILE *out, const struct rows *rs,
 {
 	struct emit *em = emit_begin(out, o->format, socket_fields, F_MAX,
 				     "Active Connections");
+	struct row_text t;
+	struct emit_value v[F_MAX];
 	if (!em)
 		return -1;
+	/* A table is measured in a first pass, so that no row is kept. */
+	for (size_t i = 0; o->format == EMIT_TABLE && i < rs->n; i++) {
+		row_values(&rs->v[i], o, &t, v);
+		if (emit_measure(em, v) < 0)
+			goto out_fail;
+	}
 	for (size_t i = 0; i < rs->n; i++) {
-		const struct socket_row *r = &rs->v[i];
-		bool tcp = r->proto == IPPROTO_TCP_;
-		bool v6 = r->local.family == ADDR_V6;
-		const char *pname = tcp ? "tcp" : "udp";
-		char local[ADDR_STRLEN + 16], remote[ADDR_STRLEN + 16];
-		char laddr[ADDR_STRLEN], raddr[ADDR_STRLEN];
-		struct emit_value v[F_MAX];
-
-		endpoint_text(&r->local, r->lport, pname, o, local,
-			      sizeof(local));
-		if (r->has_remote)
-			endpoint_text(&r->remote, r->rport, pname, o, remote,
-				      sizeof(remote));
-		else if (tcp) /* a listener, as Windows netstat shows it */
-			snprintf(remote, sizeof(remote), "%s",
-				 v6 ? "[::]:0" : "0.0.0.0:0");
-		else
-			snprintf(remote, sizeof(remote), "*:*");
-		static const char *const table_proto[2][2] = {
-			{"UDP", "UDPv6"}, {"TCP", "TCPv6"}};
-		static const char *const data_proto[2][2] = {{"udp", "udp6"},
-							     {"tcp", "tcp6"}};
-		v[F_PROTO_T] = ev_str(table_proto[tcp][v6]);
-		v[F_LOCAL_T] = ev_str(local);
-		v[F_REMOTE_T] = ev_str(remote);
-		v[F_STATE] = r->state == STATE_NONE
-				     ? ev_null()
-				     : ev_str(tcp_state_names[r->state]);
-		v[F_PROTO] = ev_str(data_proto[tcp][v6]);
-		v[F_LOCAL_ADDR] =
-			ev_str(addr_format(&r->local, laddr, sizeof(laddr)));
-		v[F_LOCAL_PORT] = ev_int(r->lport);
-		v[F_REMOTE_ADDR] =
-			r->has_remote
-				? ev_str(addr_format(&r->remote, raddr,
-						     sizeof(raddr)))
-				: ev_null();
-		v[F_REMOTE_PORT] = r->has_remote ? ev_int(r->rport) : ev_null();
-		v[F_PARTIAL] = ev_bool(r->partial);
-		v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
-		v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan)
-						: ev_null();
-		if (emit_row(em, v) < 0) {
-			emit_end(em);
-			return -1;
-		}
+		row_values(&rs->v[i], o, &t, v);
+		if (emit_row(em, v) < 0)
+			goto out_fail;
 	}
 	return emit_end(em);
+out_fail:
+	emit_end(em);
+	return -1;
 }
 
 int report_sockets(FILE *out, struct engine *e, const struct report_options *o)
 {
+	engine_flush(e);
 	struct rows rs = {0};
 	int ret = -1;
 	if (collect_flows(&rs, e, o) < 0 || collect_ports(&rs, e, o) < 0)

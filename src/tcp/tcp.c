@@ -300,6 +300,8 @@ static bool apply(struct tcp_endpoint *ep, enum tcp_role role,
 static void expire(struct tcp_endpoint *ep, ws_time now)
 {
 	ws_time since;
+	if (!tcp_state_timeout[ep->state] && !(ep->flags & EP_ACK_PENDING))
+		return; /* no timer, nothing deferred */
 	enum tcp_state s = effective(ep, now, &since);
 	if (s != ep->state) {
 		ep->state = (uint8_t)s;
@@ -714,8 +716,11 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 		s->flags &= (uint16_t)~EP_ASSUMED; /* it speaks for itself */
 		if (d->payload_len)
 			s->flags |= EP_ANSWERED;
-		if (before == TCP_FIN_WAIT_2 && SEQ_GT(d->ack, s->ack))
-			s->flags |= EP_HALF_CLOSED_LIVE;
+		if (before == TCP_FIN_WAIT_2 && SEQ_GT(d->ack, s->ack) &&
+		    !(s->flags & EP_HALF_CLOSED_LIVE)) {
+			s->flags |= EP_HALF_CLOSED_LIVE; /* loses its timer */
+			changed = true;
+		}
 		changed |= apply(s, TCP_ROLE_SENT, TC_ACK, now);
 		if (cls != TC_FIN)
 			break;
