@@ -30,7 +30,7 @@ enum {
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-ahnV] [-p proto] [-R file]... [--host addr[/len]]...\n"
+	"usage: wirestat [-ahnsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
 	"                [--port port]... [--format table|json|csv] [--max-flows n]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, tcpv6 or udpv6\n"
+	"  -s, --statistics       show statistics instead of sockets: what\n"
+	"                         was read and what became of every packet\n"
 	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
 	"                         input); repeat to merge files by timestamp\n"
 	"      --host addr[/len]  only the sockets of these hosts (repeatable)\n"
@@ -55,6 +57,7 @@ struct options {
 	size_t nhosts;
 	uint16_t *ports;
 	size_t nports;
+	bool stats; /* -s */
 	struct report_options report;
 	struct engine_config engine;
 };
@@ -108,6 +111,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"numeric", no_argument, NULL, 'n'},
+		{"statistics", no_argument, NULL, 's'},
 		{"protocol", required_argument, NULL, 'p'},
 		{"read", required_argument, NULL, 'R'},
 		{"host", required_argument, NULL, OPT_HOST},
@@ -121,13 +125,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ahnp:R:V", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ahnp:R:sV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->report.all = true;
 			break;
 		case 'n':
 			o->report.numeric = true;
+			break;
+		case 's':
+			o->stats = true;
 			break;
 		case 'p':
 			bit = report_proto_parse(optarg);
@@ -225,7 +232,9 @@ int main(int argc, char **argv)
 		engine_packet(&eng, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
 			      pkt.len);
 	}
-	if (report_sockets(stdout, &eng, &o.report) < 0) {
+	r = o.stats ? report_stats(stdout, &eng, &o.report)
+		    : report_sockets(stdout, &eng, &o.report);
+	if (r < 0) {
 		fprintf(stderr, "wirestat: cannot write the report: %s\n",
 			strerror(errno));
 		status = EXIT_RUNTIME;

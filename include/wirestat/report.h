@@ -42,4 +42,35 @@ struct report_options {
  * Returns 0, or -1 if writing failed. */
 int report_sockets(FILE *out, struct engine *e, const struct report_options *o);
 
+/* Counter groups, the shape of netstat -s: a titled section of "name =
+ * value" lines in a table, one JSON object per group (keys stable), or
+ * CSV lines "group,counter,value". */
+enum counter_table {
+	COUNTER_SHOW,	   /* a table line */
+	COUNTER_HIDE_ZERO, /* a table line unless zero */
+	COUNTER_DATA_ONLY, /* only in JSON and CSV */
+};
+
+struct counter_line {
+	const char *key;   /* JSON/CSV name */
+	const char *label; /* table text; NULL: made from the key */
+	uint8_t indent;	   /* table nesting level */
+	bool known;	   /* false: the wire cannot tell (shown as such) */
+	uint8_t table;	   /* enum counter_table */
+	uint64_t value;
+};
+
+struct counter_group {
+	const char *id;	   /* JSON "group" */
+	const char *title; /* table section title */
+	const struct counter_line *lines;
+	size_t n;
+};
+
+int report_counter_groups(FILE *out, enum emit_format fmt,
+			  const struct counter_group *groups, size_t n);
+
+/* -s: the statistics sections.  Returns 0, or -1 if writing failed. */
+int report_stats(FILE *out, struct engine *e, const struct report_options *o);
+
 #endif
