@@ -32,8 +32,9 @@ static void key_label(const char *key, char *buf, size_t size)
 				spelled = acronyms[i].spelled;
 		if (o)
 			buf[o++] = ' ';
+		const char *src = spelled ? spelled : p;
 		for (size_t i = 0; i < n && o + 1 < size; i++) {
-			char ch = spelled ? spelled[i] : p[i];
+			char ch = src[i];
 			if (!spelled && i == 0 && ch >= 'a' && ch <= 'z')
 				ch = (char)(ch - 'a' + 'A');
 			buf[o++] = ch;
