@@ -10,7 +10,7 @@ build_deps=(meson ninja-build gcc pkg-config libpcap-dev
 	libnetfilter-conntrack-dev libnfnetlink-dev uthash-dev libcmocka-dev
 	netbase)
 test_deps=(tcpdump tshark iproute2 nftables conntrack ethtool
-	python3-scapy procps cppcheck clang-tidy)
+	python3-scapy procps cppcheck clang-tidy time)
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive

@@ -135,6 +135,7 @@ enum {
 	TCP_NOTE_REFUSED = 0x04,  /* the sender refused a SYN with RST */
 	TCP_NOTE_NEW_CONN = 0x08, /* a new connection reused the tuple */
 	TCP_NOTE_STARTED = 0x10,  /* first segment of a connection */
+	TCP_NOTE_RECLASS = 0x20,  /* tcp_conn_long_lived() may have changed */
 };
 
 /* The class of a segment from its flags alone: TC_SYN, TC_SYNACK, TC_FIN,
@@ -163,7 +164,8 @@ enum tcp_state tcp_state_at(const struct tcp_endpoint *ep, ws_time now);
 /* When the endpoint entered the state tcp_state_at() returns. */
 ws_time tcp_state_since(const struct tcp_endpoint *ep, ws_time now);
 
-/* Whether a state can last without traffic (no timer ends it). */
+/* Whether the connection can last without traffic: an endpoint in a
+ * state no timer ends, not merely assumed there. */
 bool tcp_conn_long_lived(const struct tcp_conn *conn, ws_time now);
 
 /* Guess which endpoint of a mid-stream connection is the client, from the

@@ -83,9 +83,10 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	if (notes & TCP_NOTE_REFUSED)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
 			   d->inner_vlan, PORT_CLOSED, now);
-	/* Timers only ever end in CLOSED, and untimed states have none, so
-	 * only a transition can change the flow's idle-timeout class. */
-	if (notes & (TCP_NOTE_CHANGED | TCP_NOTE_STARTED | TCP_NOTE_NEW_CONN))
+	/* Timers only ever end in CLOSED, so only a transition, or a flag
+	 * that takes a timer away, can make a flow long-lived. */
+	if (notes & (TCP_NOTE_CHANGED | TCP_NOTE_STARTED | TCP_NOTE_NEW_CONN |
+		     TCP_NOTE_RECLASS))
 		flow_set_lru(e->flows, f,
 			     tcp_conn_long_lived(&f->u.tcp, now)
 				     ? FLOW_LRU_TCP_LONG

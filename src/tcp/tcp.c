@@ -256,11 +256,15 @@ ws_time tcp_state_since(const struct tcp_endpoint *ep, ws_time now)
 	return since;
 }
 
+/* Long-lived: an endpoint in a state no timer ends, that it has shown
+ * itself (a client taken as ESTABLISHED only because a SYN-ACK went its
+ * way, as in a spoofed SYN flood, is still half-open). */
 bool tcp_conn_long_lived(const struct tcp_conn *conn, ws_time now)
 {
 	for (int i = 0; i < 2; i++) {
 		const struct tcp_endpoint *ep = &conn->ep[i];
-		if (tcp_state_at(ep, now) != TCP_CLOSED && ep_timeout(ep) == 0)
+		if (tcp_state_at(ep, now) != TCP_CLOSED && ep_timeout(ep) == 0 &&
+		    !(ep->flags & EP_ASSUMED))
 			return true;
 	}
 	return false;
@@ -713,13 +717,17 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 		break;
 	case TC_ACK:
 	case TC_FIN:
-		s->flags &= (uint16_t)~EP_ASSUMED; /* it speaks for itself */
+		if (s->flags & EP_ASSUMED) {
+			/* it speaks for itself: the flow may be long-lived */
+			s->flags &= (uint16_t)~EP_ASSUMED;
+			notes |= TCP_NOTE_RECLASS;
+		}
 		if (d->payload_len)
 			s->flags |= EP_ANSWERED;
 		if (before == TCP_FIN_WAIT_2 && SEQ_GT(d->ack, s->ack) &&
 		    !(s->flags & EP_HALF_CLOSED_LIVE)) {
 			s->flags |= EP_HALF_CLOSED_LIVE; /* loses its timer */
-			changed = true;
+			notes |= TCP_NOTE_RECLASS;
 		}
 		changed |= apply(s, TCP_ROLE_SENT, TC_ACK, now);
 		if (cls != TC_FIN)
