@@ -24,18 +24,21 @@ enum exit_status { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 enum {
 	OPT_HOST = 0x100,
+	OPT_EVENTS,
 	OPT_PORT,
 	OPT_FORMAT,
 	OPT_MAX_FLOWS,
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-ahnsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
+	"usage: wirestat [-ahinsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
 	"                [--port port]... [--format table|json|csv] [--max-flows n]\n"
+	"                [--events]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
 	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
+	"  -i, --time-in-state    add the time since each socket entered its state\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, tcpv6 or udpv6\n"
 	"  -s, --statistics       show statistics instead of sockets: what\n"
@@ -47,6 +50,8 @@ static const char usage_text[] =
 	"                         (repeatable)\n"
 	"      --format fmt       table (default), json (JSON Lines) or csv\n"
 	"      --max-flows n      cap on tracked flows (default 1000000)\n"
+	"      --events           stream each TCP socket's state changes as they\n"
+	"                         happen, with the packet (or timer) that caused it\n"
 	"  -h, --help             show this help and exit\n"
 	"  -V, --version          show the version and exit\n";
 
@@ -57,7 +62,8 @@ struct options {
 	size_t nhosts;
 	uint16_t *ports;
 	size_t nports;
-	bool stats; /* -s */
+	bool stats;  /* -s */
+	bool events; /* --events */
 	struct report_options report;
 	struct engine_config engine;
 };
@@ -111,6 +117,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"numeric", no_argument, NULL, 'n'},
+		{"time-in-state", no_argument, NULL, 'i'},
 		{"statistics", no_argument, NULL, 's'},
 		{"protocol", required_argument, NULL, 'p'},
 		{"read", required_argument, NULL, 'R'},
@@ -118,6 +125,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"port", required_argument, NULL, OPT_PORT},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"events", no_argument, NULL, OPT_EVENTS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -125,13 +133,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ahnp:R:sV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ahinp:R:sV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->report.all = true;
 			break;
 		case 'n':
 			o->report.numeric = true;
+			break;
+		case 'i':
+			o->report.time_in_state = true;
 			break;
 		case 's':
 			o->stats = true;
@@ -169,6 +180,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 					  "or csv",
 					  optarg);
 			o->report.format = (enum emit_format)fmt;
+			break;
+		case OPT_EVENTS:
+			o->events = true;
 			break;
 		case OPT_MAX_FLOWS:
 			o->engine.max_flows =
@@ -221,6 +235,16 @@ int main(int argc, char **argv)
 		status = EXIT_RUNTIME;
 		goto out_close_capture;
 	}
+	struct event_printer *events = NULL;
+	if (o.events) {
+		events = report_events_begin(stdout, &o.report, false);
+		if (!events) {
+			fputs("wirestat: out of memory\n", stderr);
+			status = EXIT_RUNTIME;
+			goto out_free_engine;
+		}
+		engine_on_event(&eng, report_event, events);
+	}
 	while ((r = capture_next(cap, &pkt, errbuf)) != 0) {
 		if (r < 0) {
 			fprintf(stderr, "wirestat: warning: %s; the report "
@@ -232,13 +256,19 @@ int main(int argc, char **argv)
 		engine_packet(&eng, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
 			      pkt.len);
 	}
-	r = o.stats ? report_stats(stdout, &eng, &o.report)
-		    : report_sockets(stdout, &eng, &o.report);
+	engine_finish(&eng);
+	if (o.events)
+		r = report_events_end(events);
+	else if (o.stats)
+		r = report_stats(stdout, &eng, &o.report);
+	else
+		r = report_sockets(stdout, &eng, &o.report);
 	if (r < 0) {
 		fprintf(stderr, "wirestat: cannot write the report: %s\n",
 			strerror(errno));
 		status = EXIT_RUNTIME;
 	}
+out_free_engine:
 	engine_free(&eng);
 out_close_capture:
 	capture_close(cap);

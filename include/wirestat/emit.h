@@ -86,6 +86,12 @@ struct emit *emit_begin(FILE *out, enum emit_format fmt,
  * Other formats ignore it.  -1 if out of memory or called too late. */
 int emit_measure(struct emit *e, const struct emit_value *values);
 
+/* Table mode that prints each row as it comes, the columns as wide as
+ * the headings and minimum widths say (a longer cell pushes the rest of
+ * its line): for output that has to appear as it happens.  Call before
+ * the first row.  -1 if out of memory. */
+int emit_fixed(struct emit *e);
+
 /* values[nfields]; returns -1 if out of memory (table mode). */
 int emit_row(struct emit *e, const struct emit_value *values);
 

@@ -31,12 +31,28 @@ struct engine_pending {
 	uint8_t reason; /* enum decode_reason */
 };
 
+/* A TCP endpoint's change of state (--events). */
+struct engine_event {
+	ws_time ts;
+	const struct flow *flow;
+	int side;	   /* key side of the endpoint that changed */
+	uint8_t old_state; /* TCP_STATE_MAX: the socket was not seen before */
+	uint8_t new_state;
+	bool by_timer;		   /* a timer changed it, not a packet */
+	bool sent;		   /* the endpoint sent the packet (else got it) */
+	const struct decoded *pkt; /* the packet that changed it, or NULL */
+};
+
+typedef void (*engine_event_fn)(void *ctx, const struct engine_event *ev);
+
 struct engine {
 	struct flow_table *flows;
 	struct ports_table *ports;
 	struct stats stats;
 	ws_time now;	     /* latest packet time: the report is "as of" it */
 	ws_time next_expiry; /* packet time of the next expiry pass */
+	engine_event_fn on_event;
+	void *on_event_ctx;
 	unsigned npending;
 	struct engine_pending pending[ENGINE_BATCH];
 };
@@ -52,6 +68,17 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 /* Process the packets still pending: call before reading the tables
  * (the reports do). */
 void engine_flush(struct engine *e);
+
+/* Call fn for every TCP endpoint state change, as it is found: changes a
+ * packet makes, at that packet; changes a timer makes (TIME_WAIT ending,
+ * a connect() giving up), at the next packet of that connection, when its
+ * flow leaves the table, or at engine_finish(), stamped with the time the
+ * timer ran out. */
+void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx);
+
+/* The end of the input: flush, and report the timer changes due by the
+ * latest packet time. */
+void engine_finish(struct engine *e);
 
 void engine_free(struct engine *e);
 

@@ -74,6 +74,9 @@ struct flow {
 	union {
 		struct tcp_conn tcp;
 	} u;
+	/* The extension area a table was made with (flow_table_new_ext()):
+	 * state only some views need, costing nothing otherwise. */
+	_Alignas(8) uint8_t ext[];
 };
 
 /* X(enum, counter name) */
@@ -101,6 +104,11 @@ struct flow_table;
 
 /* A table holding at most max_flows flows.  NULL with errbuf filled. */
 struct flow_table *flow_table_new(size_t max_flows, char *errbuf);
+
+/* The same, each flow followed by ext_size bytes (f->ext), zeroed when
+ * the flow is created. */
+struct flow_table *flow_table_new_ext(size_t max_flows, size_t ext_size,
+				      char *errbuf);
 
 /* Ends every flow (FLOW_END_FORCED through the callback) and frees all. */
 void flow_table_free(struct flow_table *t);

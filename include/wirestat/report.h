@@ -28,6 +28,7 @@ int report_proto_parse(const char *name);
 struct report_options {
 	bool all;	  /* -a: listening TCP ports and UDP endpoints too */
 	bool numeric;	  /* -n: no port names in tables */
+	bool time_in_state; /* -i: time since each socket's last change */
 	unsigned protos;  /* REPORT_* mask; 0 means all */
 	const struct addr_prefix *hosts; /* --host: keep these hosts' rows */
 	size_t nhosts;
@@ -69,6 +70,19 @@ struct counter_group {
 
 int report_counter_groups(FILE *out, enum emit_format fmt,
 			  const struct counter_group *groups, size_t n);
+
+/* --events: one line per TCP endpoint state change, streamed as the
+ * engine finds them (report_event() is an engine_event_fn). */
+struct event_printer;
+
+struct event_printer *report_events_begin(FILE *out,
+					  const struct report_options *o,
+					  bool flush_each);
+void report_event(void *printer, const struct engine_event *ev);
+int report_events_end(struct event_printer *p);
+
+/* Packet time as text: "2023-11-14 22:13:20.010000" (UTC). */
+void report_time(ws_time t, char *buf, size_t size);
 
 /* -s: the statistics sections.  Returns 0, or -1 if writing failed. */
 int report_stats(FILE *out, struct engine *e, const struct report_options *o);

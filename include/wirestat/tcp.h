@@ -158,6 +158,9 @@ unsigned tcp_segment(struct tcp_conn *conn, int dir, const struct decoded *d,
 unsigned tcp_icmp_error(struct tcp_conn *conn, int dir, uint32_t seq,
 			ws_time now, uint64_t *counters);
 
+/* Apply the timers due by now to both endpoints for good. */
+void tcp_advance(struct tcp_conn *conn, ws_time now);
+
 /* The state an endpoint is in at time now, its timers applied. */
 enum tcp_state tcp_state_at(const struct tcp_endpoint *ep, ws_time now);
 

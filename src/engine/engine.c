@@ -50,6 +50,55 @@ static void count_packet(struct flow *f, int side, const struct decoded *d)
 		f->flags |= FLOW_F_REPLIED;
 }
 
+
+static void emit_event(struct engine *e, const struct flow *f, int side,
+		       uint8_t old_state, uint8_t new_state, ws_time ts,
+		       const struct decoded *d, bool sent)
+{
+	struct engine_event ev = {
+		.ts = ts,
+		.flow = f,
+		.side = side,
+		.old_state = old_state,
+		.new_state = new_state,
+		.by_timer = d == NULL,
+		.sent = sent,
+		.pkt = d,
+	};
+	e->on_event(e->on_event_ctx, &ev);
+}
+
+/* Timer changes the stored states do not show yet, as of now; reported
+ * once (the states are then advanced). */
+static void timer_events(struct engine *e, struct flow *f, ws_time now)
+{
+	struct tcp_conn *c = &f->u.tcp;
+	if (f->key.proto != IPPROTO_TCP_ || !(c->flags & TCPC_STARTED))
+		return;
+	for (int i = 0; i < 2; i++) {
+		enum tcp_state st = tcp_state_at(&c->ep[i], now);
+		if (st != c->ep[i].state)
+			emit_event(e, f, i, c->ep[i].state, (uint8_t)st,
+				   tcp_state_since(&c->ep[i], now), NULL, false);
+	}
+	tcp_advance(c, now);
+}
+
+/* The flow table's end callback: a flow leaves (idle, evicted). */
+static void flow_ended(void *ctx, struct flow *f, enum flow_end why)
+{
+	struct engine *e = ctx;
+	if (e->on_event && why != FLOW_END_FORCED)
+		timer_events(e, f, e->now);
+}
+
+void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx)
+{
+	e->on_event = fn;
+	e->on_event_ctx = ctx;
+	flow_table_on_end(e->flows, fn ? flow_ended : NULL, e);
+}
+
 static void tcp_packet(struct engine *e, const struct engine_pending *p)
 {
 	const struct decoded *d = &p->d;
@@ -66,7 +115,25 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
+	uint8_t before[2] = {TCP_STATE_MAX, TCP_STATE_MAX};
+	if (e->on_event && (f->u.tcp.flags & TCPC_STARTED)) {
+		timer_events(e, f, now);
+		for (int i = 0; i < 2; i++)
+			before[i] = (uint8_t)tcp_state_at(&f->u.tcp.ep[i], now);
+	}
 	unsigned notes = tcp_segment(&f->u.tcp, side, d, now, e->stats.tcp);
+	if (e->on_event && (notes & TCP_NOTE_STARTED) &&
+	    !(f->u.tcp.flags & TCPC_PARTIAL))
+		before[0] = before[1] = TCP_CLOSED; /* opened before our eyes */
+	if (e->on_event && (f->u.tcp.flags & TCPC_STARTED))
+		for (int i = 0; i < 2; i++) {
+			uint8_t after = f->u.tcp.ep[i].state;
+			/* a socket first seen closed was never there */
+			if (after != before[i] &&
+			    !(before[i] == TCP_STATE_MAX && after == TCP_CLOSED))
+				emit_event(e, f, i, before[i], after, now, d,
+					   i == side);
+		}
 	if (notes & TCP_NOTE_NEW_CONN) {
 		/* The tuple starts a new connection: its counters restart. */
 		memset(f->pkts, 0, sizeof(f->pkts));
@@ -190,6 +257,15 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 		flow_prepare(e->flows, &p->d, &p->ref);
 	if (++e->npending == ENGINE_BATCH)
 		engine_flush(e);
+}
+
+void engine_finish(struct engine *e)
+{
+	engine_flush(e);
+	if (!e->on_event)
+		return;
+	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f))
+		timer_events(e, f, e->now);
 }
 
 void engine_flush(struct engine *e)

@@ -48,6 +48,7 @@ struct flow_table {
 	size_t nslabs, slab_cap;
 	size_t allocated; /* flows carved from slabs so far */
 	size_t count, peak, max;
+	size_t stride; /* bytes per flow: struct flow and its extension */
 	uint64_t counters[FC_MAX];
 	flow_end_fn on_end;
 	void *on_end_ctx;
@@ -103,6 +104,12 @@ static void seed_hash(void)
 
 struct flow_table *flow_table_new(size_t max_flows, char *errbuf)
 {
+	return flow_table_new_ext(max_flows, 0, errbuf);
+}
+
+struct flow_table *flow_table_new_ext(size_t max_flows, size_t ext_size,
+				      char *errbuf)
+{
 	if (max_flows == 0) {
 		ws_error(errbuf, "the flow table needs room for at least one flow");
 		return NULL;
@@ -113,6 +120,7 @@ struct flow_table *flow_table_new(size_t max_flows, char *errbuf)
 		return NULL;
 	}
 	t->max = max_flows;
+	t->stride = (sizeof(struct flow) + ext_size + 7) & ~(size_t)7;
 	seed_hash();
 	return t;
 }
@@ -194,14 +202,15 @@ static bool grow(struct flow_table *t)
 		t->slabs = s;
 		t->slab_cap = cap;
 	}
-	struct flow *slab = calloc(n, sizeof(*slab));
+	char *slab = calloc(n, t->stride);
 	if (!slab)
 		return false;
-	t->slabs[t->nslabs++] = slab;
+	t->slabs[t->nslabs++] = (struct flow *)(void *)slab;
 	t->allocated += n;
 	for (size_t i = n; i-- > 0;) {
-		slab[i].next = t->free_list;
-		t->free_list = &slab[i];
+		struct flow *f = (struct flow *)(void *)(slab + i * t->stride);
+		f->next = t->free_list;
+		t->free_list = f;
 	}
 	return true;
 }
@@ -233,7 +242,7 @@ static struct flow *flow_alloc(struct flow_table *t)
 		return NULL;
 	struct flow *f = t->free_list;
 	t->free_list = f->next;
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, t->stride);
 	return f;
 }
 

@@ -223,6 +223,16 @@ static void table_head(struct emit *e)
 	table_line(e);
 }
 
+int emit_fixed(struct emit *e)
+{
+	if (e->fmt != EMIT_TABLE)
+		return 0;
+	if (e->nrows || (!e->measured && table_init(e) < 0))
+		return -1;
+	e->measured = true;
+	return 0;
+}
+
 int emit_measure(struct emit *e, const struct emit_value *values)
 {
 	if (e->fmt != EMIT_TABLE)

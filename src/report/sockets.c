@@ -27,6 +27,7 @@ struct socket_row {
 	uint8_t state; /* enum tcp_state, or STATE_NONE */
 	bool has_remote;
 	bool partial;
+	int64_t state_ms; /* time in the current state (-i), -1: none */
 };
 
 struct rows {
@@ -150,6 +151,9 @@ static int collect_flows(struct rows *rs, struct engine *e,
 				r.has_remote = true;
 				r.state = (uint8_t)st;
 				r.partial = c->flags & TCPC_PARTIAL;
+				r.state_ms = (e->now - tcp_state_since(&c->ep[side],
+								       e->now)) /
+					     1000000;
 				if (push(rs, &r, o) < 0)
 					return -1;
 			}
@@ -158,6 +162,7 @@ static int collect_flows(struct rows *rs, struct engine *e,
 			 * the responder's is in the ports table. */
 			flow_endpoint(f, f->orig, &r.local, &r.lport);
 			r.state = STATE_NONE;
+			r.state_ms = -1;
 			if (push(rs, &r, o) < 0)
 				return -1;
 		}
@@ -180,6 +185,9 @@ static int collect_ports(struct rows *rs, struct engine *e,
 		r.inner_vlan = p->inner_vlan;
 		r.proto = p->proto;
 		r.state = p->proto == IPPROTO_TCP_ ? TCP_LISTENING : STATE_NONE;
+		r.state_ms = p->proto == IPPROTO_TCP_
+				     ? (e->now - p->since) / 1000000
+				     : -1;
 		if (push(rs, &r, o) < 0)
 			return -1;
 	}
@@ -212,6 +220,7 @@ enum {
 	F_PARTIAL,
 	F_VLAN,
 	F_INNER_VLAN,
+	F_TIME, /* -i */
 	F_MAX
 };
 
@@ -228,6 +237,8 @@ static const struct emit_field socket_fields[F_MAX] = {
 	[F_PARTIAL] = {"partial", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[F_VLAN] = {"vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[F_INNER_VLAN] = {"inner_vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_TIME] = {"time_in_state_ms", "Time in State (ms)", EMIT_IN_ALL,
+		    EMIT_RIGHT, 0},
 };
 
 /* "addr:port" as a table shows it, the port named unless -n. */
@@ -309,12 +320,17 @@ static void row_values(const struct socket_row *r,
 	v[F_PARTIAL] = ev_bool(r->partial);
 	v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
 	v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan) : ev_null();
+	v[F_TIME] = r->state_ms >= 0 ? ev_int(r->state_ms) : ev_null();
 }
 
 static int emit_rows(FILE *out, const struct rows *rs,
 		     const struct report_options *o)
 {
-	struct emit *em = emit_begin(out, o->format, socket_fields, F_MAX,
+	struct emit_field fields[F_MAX];
+	memcpy(fields, socket_fields, sizeof(fields));
+	if (!o->time_in_state)
+		fields[F_TIME].where = 0; /* -i adds the column */
+	struct emit *em = emit_begin(out, o->format, fields, F_MAX,
 				     "Active Connections");
 	struct row_text t;
 	struct emit_value v[F_MAX];

@@ -314,6 +314,12 @@ static void expire(struct tcp_endpoint *ep, ws_time now)
 	}
 }
 
+void tcp_advance(struct tcp_conn *conn, ws_time now)
+{
+	expire(&conn->ep[0], now);
+	expire(&conn->ep[1], now);
+}
+
 /* A lossy endpoint repeats its FIN or SYN-ACK: the ACK it was sent did
  * not arrive after all; note the gap for ack_due(). */
 static void lossy_repeat(struct tcp_endpoint *ep, ws_time now)
