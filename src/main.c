@@ -40,7 +40,8 @@ static const char usage_text[] =
 	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
 	"  -i, --time-in-state    add the time since each socket entered its state\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
-	"  -p, --protocol proto   only tcp, udp, tcpv6 or udpv6\n"
+	"  -p, --protocol proto   only tcp, udp, icmp, ip, tcpv6, udpv6, icmpv6 or\n"
+	"                         ipv6 (repeatable)\n"
 	"  -s, --statistics       show statistics instead of sockets: what\n"
 	"                         was read and what became of every packet\n"
 	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
@@ -151,7 +152,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			bit = report_proto_parse(optarg);
 			if (bit < 0)
 				die_usage("unknown protocol '%s': use tcp, udp, "
-					  "tcpv6 or udpv6",
+					  "icmp, ip, tcpv6, udpv6, icmpv6 or "
+					  "ipv6",
 					  optarg);
 			o->report.protos |= (unsigned)bit;
 			break;

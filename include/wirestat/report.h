@@ -13,13 +13,17 @@
 #include "wirestat/engine.h"
 #include "wirestat/services.h"
 
-/* Protocols, as -p names them (case-insensitive). */
+/* Protocols, as -p names them (case-insensitive, as Windows netstat). */
 enum {
-	REPORT_TCP = 0x1,  /* "tcp": TCP over IPv4 */
-	REPORT_TCP6 = 0x2, /* "tcpv6" */
-	REPORT_UDP = 0x4,  /* "udp" */
-	REPORT_UDP6 = 0x8, /* "udpv6" */
-	REPORT_ALL = 0xf,
+	REPORT_TCP = 0x01,   /* "tcp": TCP over IPv4 */
+	REPORT_TCP6 = 0x02,  /* "tcpv6" */
+	REPORT_UDP = 0x04,   /* "udp" */
+	REPORT_UDP6 = 0x08,  /* "udpv6" */
+	REPORT_ICMP = 0x10,  /* "icmp" */
+	REPORT_ICMP6 = 0x20, /* "icmpv6" */
+	REPORT_IP = 0x40,    /* "ip": IPv4 (for -s) */
+	REPORT_IP6 = 0x80,   /* "ipv6" (for -s) */
+	REPORT_ALL = 0xff,
 };
 
 /* The REPORT_* bit of a -p name, or -1. */

@@ -45,6 +45,10 @@ int report_proto_parse(const char *name)
 		{"tcpv6", REPORT_TCP6},
 		{"udp", REPORT_UDP},
 		{"udpv6", REPORT_UDP6},
+		{"icmp", REPORT_ICMP},
+		{"icmpv6", REPORT_ICMP6},
+		{"ip", REPORT_IP},
+		{"ipv6", REPORT_IP6},
 	};
 	for (size_t i = 0; i < WS_ARRAY_SIZE(protos); i++)
 		if (strcasecmp(name, protos[i].name) == 0)
