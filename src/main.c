@@ -207,6 +207,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("%s", "no input: give a capture file with -R FILE");
 	o->report.hosts = o->hosts;
 	o->report.nhosts = o->nhosts;
+	o->engine.hosts = o->hosts; /* -s takes these hosts' point of view */
+	o->engine.nhosts = o->nhosts;
 	o->report.ports = o->ports;
 	o->report.nports = o->nports;
 }

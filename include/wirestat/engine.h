@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wirestat/addr.h"
 #include "wirestat/common.h"
 #include "wirestat/decode.h"
 #include "wirestat/flow.h"
@@ -17,6 +18,10 @@
 
 struct engine_config {
 	size_t max_flows; /* --max-flows; 0 means FLOW_DEFAULT_MAX */
+	/* --host: the protocol statistics take these hosts' point of view
+	 * (none: every host's, summed).  Borrowed for the engine's life. */
+	const struct addr_prefix *hosts;
+	size_t nhosts;
 };
 
 /* Packets are decoded on arrival and processed a few at a time, in
@@ -46,6 +51,7 @@ struct engine_event {
 typedef void (*engine_event_fn)(void *ctx, const struct engine_event *ev);
 
 struct engine {
+	struct engine_config cfg;
 	struct flow_table *flows;
 	struct ports_table *ports;
 	struct stats stats;

@@ -55,7 +55,9 @@ enum flow_end {
 };
 
 enum {
-	FLOW_F_REPLIED = 0x01, /* both sides have sent */
+	FLOW_F_REPLIED = 0x01,	      /* both sides have sent */
+	FLOW_F_OPEN_COUNTED_0 = 0x02, /* side 0's active/passive open counted */
+	FLOW_F_OPEN_COUNTED_1 = 0x04, /* side 1's */
 };
 
 /* Laid out for the per-packet path: a bucket walk reads hh and the key

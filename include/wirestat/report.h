@@ -63,6 +63,10 @@ struct counter_line {
 	bool known;	   /* false: the wire cannot tell (shown as such) */
 	uint8_t table;	   /* enum counter_table */
 	uint64_t value;
+	/* second column (Received/Sent groups): its key, value, known */
+	const char *key2;
+	uint64_t value2;
+	bool known2;
 };
 
 struct counter_group {
@@ -70,6 +74,7 @@ struct counter_group {
 	const char *title; /* table section title */
 	const struct counter_line *lines;
 	size_t n;
+	const char *col1, *col2; /* two columns: their headings, else NULL */
 };
 
 int report_counter_groups(FILE *out, enum emit_format fmt,

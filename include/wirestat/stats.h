@@ -15,6 +15,49 @@
 #include "wirestat/decode.h"
 #include "wirestat/tcp.h"
 
+/* Protocol counters from the hosts' point of view (netstat -s): what the
+ * chosen hosts (--host) received and sent, or, without --host, the sum
+ * over every host seen (each packet is sent by one host and received by
+ * another, so both directions count it).  Index [STATS_RX or STATS_TX]. */
+enum { STATS_RX, STATS_TX, STATS_DIRS };
+
+struct ip_stats {
+	uint64_t packets[STATS_DIRS];
+	uint64_t header_errors[STATS_DIRS]; /* malformed IP header */
+	uint64_t unknown_protos[STATS_DIRS]; /* not TCP, UDP, ICMP */
+	uint64_t fragments[STATS_DIRS];	     /* every fragment */
+	uint64_t fragmented[STATS_DIRS];     /* datagrams (first fragments) */
+	uint64_t truncated[STATS_DIRS];	     /* cut short by snaplen */
+};
+
+struct icmp_stats {
+	uint64_t msgs[STATS_DIRS];
+	uint64_t errors[STATS_DIRS]; /* truncated or malformed messages */
+	uint64_t type[256][STATS_DIRS]; /* by ICMP type */
+};
+
+struct tcp_stats {
+	uint64_t segs[STATS_DIRS];
+	uint64_t retrans; /* sent */
+	uint64_t rsts[STATS_DIRS];
+	uint64_t errors; /* received: truncated or malformed headers */
+	uint64_t active_opens, passive_opens, attempt_fails, estab_resets;
+};
+
+struct udp_stats {
+	uint64_t dgrams[STATS_DIRS];
+	uint64_t no_ports; /* ICMP port unreachable sent for UDP */
+	uint64_t errors;   /* received: truncated or malformed headers */
+};
+
+/* One set per address family: [0] IPv4, [1] IPv6. */
+struct proto_stats {
+	struct ip_stats ip[2];
+	struct icmp_stats icmp[2];
+	struct tcp_stats tcp[2];
+	struct udp_stats udp[2];
+};
+
 struct stats {
 	uint64_t packets; /* delivered by the capture */
 	uint64_t bytes;	  /* their length on the wire */
@@ -22,6 +65,7 @@ struct stats {
 	uint64_t tcp[TR_MAX];
 	uint64_t ts_backwards; /* packets older than one already seen */
 	ws_time first_ts, last_ts;
+	struct proto_stats proto;
 };
 
 /* Sum of the decode reasons of one class (enum decode_class). */

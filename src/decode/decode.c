@@ -272,6 +272,13 @@ static enum decode_reason decode_ipv4(struct cursor *c, struct decoded *d)
 	uint8_t vihl = cur_u8(c, 0);
 	if ((vihl >> 4) != 4)
 		return DR_BAD_IP_VERSION;
+	/* The fixed header is there: its addresses name the hosts even when
+	 * its lengths are wrong (the statistics count errors per host). */
+	d->ttl = cur_u8(c, 8);
+	d->proto = cur_u8(c, 9);
+	d->src.family = d->dst.family = ADDR_V4;
+	cur_copy(c, 12, d->src.bytes, 4);
+	cur_copy(c, 16, d->dst.bytes, 4);
 	uint32_t ihl = (uint32_t)(vihl & 0x0f) * 4;
 	if (ihl < 20)
 		return DR_BAD_IPV4_IHL;
@@ -283,11 +290,6 @@ static enum decode_reason decode_ipv4(struct cursor *c, struct decoded *d)
 	if (ihl > c->cap)
 		return DR_TRUNC_IPV4;
 	uint16_t frag = cur_be16(c, 6);
-	d->ttl = cur_u8(c, 8);
-	d->proto = cur_u8(c, 9);
-	d->src.family = d->dst.family = ADDR_V4;
-	cur_copy(c, 12, d->src.bytes, 4);
-	cur_copy(c, 16, d->dst.bytes, 4);
 	d->ip_len = total;
 	if (ihl > 20)
 		d->anomalies |= DA_IPV4_OPTIONS;

@@ -19,6 +19,7 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 {
 	size_t max = cfg->max_flows ? cfg->max_flows : FLOW_DEFAULT_MAX;
 	memset(e, 0, sizeof(*e));
+	e->cfg = *cfg;
 	e->flows = flow_table_new(max, errbuf);
 	if (!e->flows)
 		return -1;
@@ -51,10 +52,60 @@ static void count_packet(struct flow *f, int side, const struct decoded *d)
 }
 
 
-static void emit_event(struct engine *e, const struct flow *f, int side,
-		       uint8_t old_state, uint8_t new_state, ws_time ts,
-		       const struct decoded *d, bool sent)
+/* Is a one of the hosts whose point of view the statistics take?  With
+ * no --host, every host is. */
+static bool ours(const struct engine *e, const struct addr *a)
 {
+	if (e->cfg.nhosts == 0)
+		return true;
+	for (size_t i = 0; i < e->cfg.nhosts; i++)
+		if (addr_prefix_match(&e->cfg.hosts[i], a))
+			return true;
+	return false;
+}
+
+/* Linux's TCP MIB counters from one endpoint's change (net/ipv4/tcp.c
+ * tcp_set_state(), tcp_done(); tcp_minisocks.c): a connect() is an active
+ * open, a handshake completed by a listener's child a passive open, a
+ * SYN_SENT or SYN_RECEIVED socket closing an attempt failure, an
+ * ESTABLISHED or CLOSE_WAIT one closing an established reset.  Each
+ * connection's opens count once, whatever the reverts. */
+static void count_transition(struct engine *e, struct flow *f, int side,
+			     uint8_t old_state, uint8_t new_state)
+{
+	struct addr a;
+	uint16_t port;
+	flow_endpoint(f, side, &a, &port);
+	if (!ours(e, &a))
+		return;
+	struct tcp_stats *t = &e->stats.proto.tcp[f->key.family == ADDR_V6];
+	uint8_t counted = side ? FLOW_F_OPEN_COUNTED_1 : FLOW_F_OPEN_COUNTED_0;
+	if (new_state == TCP_SYN_SENT && !(f->flags & counted)) {
+		t->active_opens++;
+		f->flags |= counted;
+	}
+	if (old_state == TCP_SYN_RECEIVED && new_state == TCP_ESTABLISHED &&
+	    side != f->u.tcp.client && !(f->flags & counted)) {
+		t->passive_opens++;
+		f->flags |= counted;
+	}
+	if ((old_state == TCP_SYN_SENT || old_state == TCP_SYN_RECEIVED) &&
+	    new_state == TCP_CLOSED)
+		t->attempt_fails++;
+	if ((old_state == TCP_ESTABLISHED || old_state == TCP_CLOSE_WAIT) &&
+	    new_state == TCP_CLOSED)
+		t->estab_resets++;
+}
+
+/* One endpoint changed state (old TCP_STATE_MAX: a socket not seen
+ * before): the statistics, and --events. */
+static void changed(struct engine *e, struct flow *f, int side,
+		    uint8_t old_state, uint8_t new_state, ws_time ts,
+		    const struct decoded *d, bool sent)
+{
+	count_transition(e, f, side, old_state, new_state);
+	if (!e->on_event)
+		return;
 	struct engine_event ev = {
 		.ts = ts,
 		.flow = f,
@@ -68,28 +119,27 @@ static void emit_event(struct engine *e, const struct flow *f, int side,
 	e->on_event(e->on_event_ctx, &ev);
 }
 
-/* Timer changes the stored states do not show yet, as of now; reported
- * once (the states are then advanced). */
-static void timer_events(struct engine *e, struct flow *f, ws_time now)
+/* Apply the timers due by now for good, reporting what they changed
+ * (stamped with the time each ran out). */
+static void advance(struct engine *e, struct flow *f, ws_time now)
 {
 	struct tcp_conn *c = &f->u.tcp;
 	if (f->key.proto != IPPROTO_TCP_ || !(c->flags & TCPC_STARTED))
 		return;
-	for (int i = 0; i < 2; i++) {
-		enum tcp_state st = tcp_state_at(&c->ep[i], now);
-		if (st != c->ep[i].state)
-			emit_event(e, f, i, c->ep[i].state, (uint8_t)st,
-				   tcp_state_since(&c->ep[i], now), NULL, false);
-	}
+	uint8_t old[2] = {c->ep[0].state, c->ep[1].state};
 	tcp_advance(c, now);
+	for (int i = 0; i < 2; i++)
+		if (c->ep[i].state != old[i])
+			changed(e, f, i, old[i], c->ep[i].state,
+				c->ep[i].state_ts, NULL, false);
 }
 
 /* The flow table's end callback: a flow leaves (idle, evicted). */
 static void flow_ended(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct engine *e = ctx;
-	if (e->on_event && why != FLOW_END_FORCED)
-		timer_events(e, f, e->now);
+	if (why != FLOW_END_FORCED)
+		advance(e, f, e->now);
 }
 
 void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx)
@@ -115,25 +165,17 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
+	struct tcp_conn *c = &f->u.tcp;
 	uint8_t before[2] = {TCP_STATE_MAX, TCP_STATE_MAX};
-	if (e->on_event && (f->u.tcp.flags & TCPC_STARTED)) {
-		timer_events(e, f, now);
-		for (int i = 0; i < 2; i++)
-			before[i] = (uint8_t)tcp_state_at(&f->u.tcp.ep[i], now);
+	if (c->flags & TCPC_STARTED) {
+		advance(e, f, now);
+		before[0] = c->ep[0].state;
+		before[1] = c->ep[1].state;
 	}
-	unsigned notes = tcp_segment(&f->u.tcp, side, d, now, e->stats.tcp);
-	if (e->on_event && (notes & TCP_NOTE_STARTED) &&
-	    !(f->u.tcp.flags & TCPC_PARTIAL))
-		before[0] = before[1] = TCP_CLOSED; /* opened before our eyes */
-	if (e->on_event && (f->u.tcp.flags & TCPC_STARTED))
-		for (int i = 0; i < 2; i++) {
-			uint8_t after = f->u.tcp.ep[i].state;
-			/* a socket first seen closed was never there */
-			if (after != before[i] &&
-			    !(before[i] == TCP_STATE_MAX && after == TCP_CLOSED))
-				emit_event(e, f, i, before[i], after, now, d,
-					   i == side);
-		}
+	uint64_t rtx = e->stats.tcp[TR_RETRANSMIT];
+	unsigned notes = tcp_segment(c, side, d, now, e->stats.tcp);
+	if (e->stats.tcp[TR_RETRANSMIT] != rtx && ours(e, &d->src))
+		e->stats.proto.tcp[d->src.family == ADDR_V6].retrans++;
 	if (notes & TCP_NOTE_NEW_CONN) {
 		/* The tuple starts a new connection: its counters restart. */
 		memset(f->pkts, 0, sizeof(f->pkts));
@@ -141,6 +183,17 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 		f->flags = 0;
 		f->first_ts = now;
 	}
+	if ((notes & TCP_NOTE_STARTED) && !(c->flags & TCPC_PARTIAL))
+		before[0] = before[1] = TCP_CLOSED; /* opened before our eyes */
+	if (c->flags & TCPC_STARTED)
+		for (int i = 0; i < 2; i++) {
+			uint8_t after = c->ep[i].state;
+			/* a socket first seen closed was never there */
+			if (after != before[i] &&
+			    !(before[i] == TCP_STATE_MAX && after == TCP_CLOSED))
+				changed(e, f, i, before[i], after, now, d,
+					i == side);
+		}
 	if (notes & TCP_NOTE_STARTED)
 		f->orig = f->u.tcp.client;
 	count_packet(f, side, d);
@@ -230,8 +283,85 @@ static void icmp_packet(struct engine *e, const struct decoded *d, ws_time now,
 		return;
 	if (!addr_equal(&d->inner_dst, &d->src))
 		return; /* only the host itself speaks for its ports */
+	if (ours(e, &d->src))
+		e->stats.proto.udp[d->src.family == ADDR_V6].no_ports++;
 	ports_note(e->ports, &d->inner_dst, d->inner_dport, IPPROTO_UDP_,
 		   d->vlan, d->inner_vlan, PORT_CLOSED, now);
+}
+
+static void count2(uint64_t c[STATS_DIRS], bool rx, bool tx)
+{
+	c[STATS_RX] += rx;
+	c[STATS_TX] += tx;
+}
+
+/* The protocol counters of one decoded packet (netstat -s). */
+static void count_protocols(struct engine *e, const struct decoded *d,
+			    enum decode_reason r)
+{
+	if (d->src.family == ADDR_NONE)
+		return; /* not IP, or no IP header to tell whose it is */
+	struct proto_stats *ps = &e->stats.proto;
+	int fam = d->src.family == ADDR_V6;
+	bool rx = ours(e, &d->dst), tx = ours(e, &d->src);
+	struct ip_stats *ip = &ps->ip[fam];
+	count2(ip->packets, rx, tx);
+	if (r == DR_FRAGMENT || (d->anomalies & DA_FIRST_FRAGMENT))
+		count2(ip->fragments, rx, tx);
+	if (d->anomalies & DA_FIRST_FRAGMENT)
+		count2(ip->fragmented, rx, tx);
+	switch (r) {
+	case DR_TCP:
+		count2(ps->tcp[fam].segs, rx, tx);
+		if (d->tcp_flags & TH_RST)
+			count2(ps->tcp[fam].rsts, rx, tx);
+		return;
+	case DR_UDP:
+		count2(ps->udp[fam].dgrams, rx, tx);
+		return;
+	case DR_ICMP:
+	case DR_ICMP6: {
+		struct icmp_stats *ic = &ps->icmp[fam];
+		count2(ic->msgs, rx, tx);
+		count2(ic->type[d->icmp_type], rx, tx);
+		return;
+	}
+	case DR_IP_OTHER:
+		count2(ip->unknown_protos, rx, tx);
+		return;
+	case DR_TRUNC_TCP:
+	case DR_BAD_TCP_DOFF:
+		ps->tcp[fam].errors += rx;
+		return;
+	case DR_TRUNC_UDP:
+	case DR_BAD_UDP_LEN:
+		ps->udp[fam].errors += rx;
+		return;
+	case DR_TRUNC_ICMP:
+		count2(ps->icmp[fam].errors, rx, tx);
+		return;
+	case DR_BAD_L4_LEN:
+		if (d->proto == 6)
+			ps->tcp[fam].errors += rx;
+		else if (d->proto == 17)
+			ps->udp[fam].errors += rx;
+		else if (d->proto == 1 || d->proto == 58)
+			count2(ps->icmp[fam].errors, rx, tx);
+		return;
+	case DR_TRUNC_IPV4:
+	case DR_TRUNC_IPV6:
+	case DR_TRUNC_IPV6_EXT:
+		count2(ip->truncated, rx, tx);
+		return;
+	case DR_BAD_IPV4_IHL:
+	case DR_BAD_IPV4_LEN:
+	case DR_BAD_IPV6_LEN:
+	case DR_BAD_IPV6_CHAIN:
+		count2(ip->header_errors, rx, tx);
+		return;
+	default:
+		return;
+	}
 }
 
 void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
@@ -252,6 +382,7 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 	p->now = e->now;
 	enum decode_reason r = decode_packet(dlt, data, caplen, len, &p->d);
 	s->decode[r]++;
+	count_protocols(e, &p->d, r);
 	p->reason = (uint8_t)r;
 	if (r == DR_TCP || r == DR_UDP)
 		flow_prepare(e->flows, &p->d, &p->ref);
@@ -262,10 +393,8 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 void engine_finish(struct engine *e)
 {
 	engine_flush(e);
-	if (!e->on_event)
-		return;
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f))
-		timer_events(e, f, e->now);
+		advance(e, f, e->now);
 }
 
 void engine_flush(struct engine *e)

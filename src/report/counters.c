@@ -49,9 +49,37 @@ static void key_label(const char *key, char *buf, size_t size)
 	buf[o < size ? o : size - 1] = '\0';
 }
 
+/* Windows netstat's two-column sections (ICMP): the label padded to 26,
+ * then Received and Sent, 12 wide. */
+static void group_table2(FILE *out, const struct counter_group *g)
+{
+	char label[96];
+	fprintf(out, "\n%s\n\n  %-26s%-12s%s\n", g->title, "", g->col1,
+		g->col2);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct counter_line *l = &g->lines[i];
+		if (l->table == COUNTER_DATA_ONLY)
+			continue;
+		if (l->label)
+			snprintf(label, sizeof(label), "%s", l->label);
+		else
+			key_label(l->key, label, sizeof(label));
+		char a[24] = "n/a", b[24] = "n/a";
+		if (l->known)
+			snprintf(a, sizeof(a), "%" PRIu64, l->value);
+		if (l->known2)
+			snprintf(b, sizeof(b), "%" PRIu64, l->value2);
+		fprintf(out, "  %-26s%-12s%s\n", label, a, b);
+	}
+}
+
 static void group_table(FILE *out, const struct counter_group *g)
 {
 	char label[96];
+	if (g->col1) {
+		group_table2(out, g);
+		return;
+	}
 	fprintf(out, "\n%s\n\n", g->title);
 	for (size_t i = 0; i < g->n; i++) {
 		const struct counter_line *l = &g->lines[i];
@@ -81,6 +109,12 @@ static void group_json(FILE *out, const struct counter_group *g)
 			fprintf(out, ",\"%s\":%" PRIu64, l->key, l->value);
 		else
 			fprintf(out, ",\"%s\":null", l->key);
+		if (!l->key2)
+			continue;
+		if (l->known2)
+			fprintf(out, ",\"%s\":%" PRIu64, l->key2, l->value2);
+		else
+			fprintf(out, ",\"%s\":null", l->key2);
 	}
 	fputs("}\n", out);
 }
@@ -93,6 +127,13 @@ static void group_csv(FILE *out, const struct counter_group *g)
 			fprintf(out, "%s,%s,%" PRIu64 "\n", g->id, l->key, l->value);
 		else
 			fprintf(out, "%s,%s,\n", g->id, l->key);
+		if (!l->key2)
+			continue;
+		if (l->known2)
+			fprintf(out, "%s,%s,%" PRIu64 "\n", g->id, l->key2,
+				l->value2);
+		else
+			fprintf(out, "%s,%s,\n", g->id, l->key2);
 	}
 }
 

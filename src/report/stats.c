@@ -11,6 +11,7 @@
 #include "wirestat/flow.h"
 #include "wirestat/ports.h"
 #include "wirestat/report.h"
+#include "wirestat/tcp.h"
 
 enum { MAX_LINES = 64 };
 
@@ -86,28 +87,253 @@ static void flows_group(struct group_buf *b, struct engine *e)
 		    pc[i]);
 }
 
-static void tcp_group(struct group_buf *b, const struct stats *s)
+static void tracking_group(struct group_buf *b, const struct stats *s)
 {
 	for (int i = 0; i < TR_MAX; i++)
 		add(b, tcp_reason_names[i], NULL, 0, COUNTER_SHOW,
 		    s->tcp[i]);
 }
 
+/* A counter the wire cannot show: "n/a" in the table, null in data. */
+static void unknown(struct group_buf *b, const char *key, const char *label)
+{
+	add(b, key, label, 0, COUNTER_SHOW, 0);
+	b->lines[b->n - 1].known = false;
+}
+
+/* A two-column line (Received, Sent); a NULL key means "not visible". */
+static void add2(struct group_buf *b, const char *rkey, const char *skey,
+		 const char *label, const uint64_t v[STATS_DIRS])
+{
+	add(b, rkey, label, 0, COUNTER_SHOW, v[STATS_RX]);
+	struct counter_line *l = &b->lines[b->n - 1];
+	l->key2 = skey;
+	l->value2 = v[STATS_TX];
+	l->known2 = true;
+}
+
+/* MIB-II ipXxx as Windows netstat labels them, keyed by Linux's
+ * /proc/net/snmp (Ip:) and /proc/net/snmp6 (Ip6...) names. */
+static void ip_group(struct group_buf *b, const struct ip_stats *ip, bool v6)
+{
+	const char *p = v6 ? "Ip6" : "";
+	static char keys[2][17][32];
+	static const char *const names[17] = {
+		"InReceives",	"InHdrErrors",	"InAddrErrors",	 "ForwDatagrams",
+		"InUnknownProtos", "InDiscards", "InDelivers",	 "OutRequests",
+		"RoutingDiscards", "OutDiscards", "OutNoRoutes", "ReasmReqds",
+		"ReasmOKs",	"ReasmFails",	"FragOKs",	 "FragFails",
+		"FragCreates"};
+	for (int i = 0; i < 17; i++)
+		snprintf(keys[v6][i], sizeof(keys[v6][i]), "%s%s", p,
+			 v6 && i == 3 ? "OutForwDatagrams" : names[i]);
+	uint64_t rx = ip->packets[STATS_RX];
+	uint64_t bad = ip->header_errors[STATS_RX] +
+		       ip->unknown_protos[STATS_RX] + ip->truncated[STATS_RX];
+	add(b, keys[v6][0], "Packets Received", 0, COUNTER_SHOW, rx);
+	add(b, keys[v6][1], "Received Header Errors", 0, COUNTER_SHOW,
+	    ip->header_errors[STATS_RX]);
+	unknown(b, keys[v6][2], "Received Address Errors");
+	unknown(b, keys[v6][3], "Datagrams Forwarded");
+	add(b, keys[v6][4], "Unknown Protocols Received", 0, COUNTER_SHOW,
+	    ip->unknown_protos[STATS_RX]);
+	unknown(b, keys[v6][5], "Received Packets Discarded");
+	add(b, keys[v6][6], "Received Packets Delivered", 0, COUNTER_SHOW,
+	    rx > bad ? rx - bad : 0);
+	add(b, keys[v6][7], "Output Requests", 0, COUNTER_SHOW,
+	    ip->packets[STATS_TX]);
+	unknown(b, keys[v6][8], "Routing Discards");
+	unknown(b, keys[v6][9], "Discarded Output Packets");
+	unknown(b, keys[v6][10], "Output Packet No Route");
+	add(b, keys[v6][11], "Reassembly Required", 0, COUNTER_SHOW,
+	    ip->fragments[STATS_RX]);
+	unknown(b, keys[v6][12], "Reassembly Successful");
+	unknown(b, keys[v6][13], "Reassembly Failures");
+	add(b, keys[v6][14], "Datagrams Successfully Fragmented", 0,
+	    COUNTER_SHOW, ip->fragmented[STATS_TX]);
+	unknown(b, keys[v6][15], "Datagrams Failing Fragmentation");
+	add(b, keys[v6][16], "Fragments Created", 0, COUNTER_SHOW,
+	    ip->fragments[STATS_TX]);
+	add(b, v6 ? "Ip6InTruncatedPkts" : "InTruncatedPkts",
+	    "Received Truncated by Snaplen", 0, COUNTER_DATA_ONLY,
+	    ip->truncated[STATS_RX]);
+}
+
+struct icmp_row {
+	const char *label;
+	const char *in, *out; /* Linux keys (ICMPv6: after "Icmp6") */
+	int type;	      /* -1: the message and error totals */
+	int type2;	      /* a second type counted on the same line */
+};
+
+static void icmp_group(struct group_buf *b, const struct icmp_stats *ic,
+		       bool v6)
+{
+	static const struct icmp_row v4[] = {
+		{"Destination Unreachable", "InDestUnreachs", "OutDestUnreachs", 3, -1},
+		{"Time Exceeded", "InTimeExcds", "OutTimeExcds", 11, -1},
+		{"Parameter Problems", "InParmProbs", "OutParmProbs", 12, -1},
+		{"Source Quenches", "InSrcQuenchs", "OutSrcQuenchs", 4, -1},
+		{"Redirects", "InRedirects", "OutRedirects", 5, -1},
+		{"Echo Replies", "InEchoReps", "OutEchoReps", 0, -1},
+		{"Echos", "InEchos", "OutEchos", 8, -1},
+		{"Timestamps", "InTimestamps", "OutTimestamps", 13, -1},
+		{"Timestamp Replies", "InTimestampReps", "OutTimestampReps", 14, -1},
+		{"Address Masks", "InAddrMasks", "OutAddrMasks", 17, -1},
+		{"Address Mask Replies", "InAddrMaskReps", "OutAddrMaskReps", 18, -1},
+		{"Router Solicitations", "InType10", "OutType10", 10, -1},
+		{"Router Advertisements", "InType9", "OutType9", 9, -1},
+	};
+	static const struct icmp_row six[] = {
+		{"Destination Unreachable", "Icmp6InDestUnreachs", "Icmp6OutDestUnreachs", 1, -1},
+		{"Packet Too Big", "Icmp6InPktTooBigs", "Icmp6OutPktTooBigs", 2, -1},
+		{"Time Exceeded", "Icmp6InTimeExcds", "Icmp6OutTimeExcds", 3, -1},
+		{"Parameter Problems", "Icmp6InParmProblems", "Icmp6OutParmProblems", 4, -1},
+		{"Echos", "Icmp6InEchos", "Icmp6OutEchos", 128, -1},
+		{"Echo Replies", "Icmp6InEchoReplies", "Icmp6OutEchoReplies", 129, -1},
+		{"MLD Queries", "Icmp6InGroupMembQueries", "Icmp6OutGroupMembQueries", 130, -1},
+		{"MLD Reports", "Icmp6InGroupMembResponses", "Icmp6OutGroupMembResponses", 131, 143},
+		{"MLD Dones", "Icmp6InGroupMembReductions", "Icmp6OutGroupMembReductions", 132, -1},
+		{"Router Solicitations", "Icmp6InRouterSolicits", "Icmp6OutRouterSolicits", 133, -1},
+		{"Router Advertisements", "Icmp6InRouterAdvertisements", "Icmp6OutRouterAdvertisements", 134, -1},
+		{"Neighbor Solicitations", "Icmp6InNeighborSolicits", "Icmp6OutNeighborSolicits", 135, -1},
+		{"Neighbor Advertisements", "Icmp6InNeighborAdvertisements", "Icmp6OutNeighborAdvertisements", 136, -1},
+		{"Redirects", "Icmp6InRedirects", "Icmp6OutRedirects", 137, -1},
+		{"Router Renumberings", "Icmp6InRouterRenumberings", "Icmp6OutRouterRenumberings", 138, -1},
+	};
+	const struct icmp_row *rows = v6 ? six : v4;
+	size_t n = v6 ? WS_ARRAY_SIZE(six) : WS_ARRAY_SIZE(v4);
+	add2(b, v6 ? "Icmp6InMsgs" : "InMsgs", v6 ? "Icmp6OutMsgs" : "OutMsgs",
+	     "Messages", ic->msgs);
+	add2(b, v6 ? "Icmp6InErrors" : "InErrors",
+	     v6 ? "Icmp6OutErrors" : "OutErrors", "Errors", ic->errors);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v[STATS_DIRS];
+		for (int d = 0; d < STATS_DIRS; d++)
+			v[d] = ic->type[rows[i].type][d] +
+			       (rows[i].type2 >= 0 ? ic->type[rows[i].type2][d]
+						   : 0);
+		add2(b, rows[i].in, rows[i].out, rows[i].label, v);
+	}
+}
+
+/* Linux's Tcp: MIB names (shared by IPv4 and IPv6 in /proc/net/snmp). */
+static void tcp_group(struct group_buf *b, const struct tcp_stats *t,
+		      uint64_t curr_estab)
+{
+	add(b, "ActiveOpens", "Active Opens", 0, COUNTER_SHOW, t->active_opens);
+	add(b, "PassiveOpens", "Passive Opens", 0, COUNTER_SHOW,
+	    t->passive_opens);
+	add(b, "AttemptFails", "Failed Connection Attempts", 0, COUNTER_SHOW,
+	    t->attempt_fails);
+	add(b, "EstabResets", "Reset Connections", 0, COUNTER_SHOW,
+	    t->estab_resets);
+	add(b, "CurrEstab", "Current Connections", 0, COUNTER_SHOW, curr_estab);
+	add(b, "InSegs", "Segments Received", 0, COUNTER_SHOW,
+	    t->segs[STATS_RX]);
+	add(b, "OutSegs", "Segments Sent", 0, COUNTER_SHOW, t->segs[STATS_TX]);
+	add(b, "RetransSegs", "Segments Retransmitted", 0, COUNTER_SHOW,
+	    t->retrans);
+	add(b, "InErrs", "Received Malformed Segments", 0, COUNTER_DATA_ONLY,
+	    t->errors);
+	add(b, "OutRsts", "Resets Sent", 0, COUNTER_DATA_ONLY,
+	    t->rsts[STATS_TX]);
+}
+
+static void udp_group(struct group_buf *b, const struct udp_stats *u, bool v6)
+{
+	uint64_t rx = u->dgrams[STATS_RX];
+	add(b, v6 ? "Udp6InDatagrams" : "InDatagrams", "Datagrams Received", 0,
+	    COUNTER_SHOW, rx > u->no_ports ? rx - u->no_ports : 0);
+	add(b, v6 ? "Udp6NoPorts" : "NoPorts", "No Ports", 0, COUNTER_SHOW,
+	    u->no_ports);
+	add(b, v6 ? "Udp6InErrors" : "InErrors", "Receive Errors", 0,
+	    COUNTER_SHOW, u->errors);
+	add(b, v6 ? "Udp6OutDatagrams" : "OutDatagrams", "Datagrams Sent", 0,
+	    COUNTER_SHOW, u->dgrams[STATS_TX]);
+}
+
+/* CurrEstab: the chosen hosts' sockets in ESTABLISHED or CLOSE_WAIT at
+ * the report time (RFC 1213 tcpCurrEstab). */
+static void curr_estab(struct engine *e, const struct report_options *o,
+		       uint64_t out[2])
+{
+	out[0] = out[1] = 0;
+	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
+		if (f->key.proto != 6 || !(f->u.tcp.flags & TCPC_STARTED))
+			continue;
+		for (int side = 0; side < 2; side++) {
+			enum tcp_state st = tcp_state_at(&f->u.tcp.ep[side], e->now);
+			if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT)
+				continue;
+			struct addr a;
+			uint16_t port;
+			flow_endpoint(f, side, &a, &port);
+			bool mine = o->nhosts == 0;
+			for (size_t i = 0; i < o->nhosts && !mine; i++)
+				mine = addr_prefix_match(&o->hosts[i], &a);
+			out[a.family == ADDR_V6] += mine;
+		}
+	}
+}
+
+enum {
+	G_IP, G_IP6, G_ICMP, G_ICMP6, G_TCP, G_TCP6, G_UDP, G_UDP6,
+	G_WIRESTAT, G_FLOWS, G_TRACKING, G_MAX
+};
+
 int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 {
-	static struct group_buf bufs[3];
-	engine_flush(e);
-	memset(bufs, 0, sizeof(bufs));
-	packets_group(&bufs[0], &e->stats);
-	flows_group(&bufs[1], e);
-	tcp_group(&bufs[2], &e->stats);
-	const struct counter_group groups[] = {
-		{"wirestat", "wirestat Statistics", bufs[0].lines, bufs[0].n},
-		{"wirestat_flows", "wirestat Flow Table", bufs[1].lines,
-		 bufs[1].n},
-		{"wirestat_tcp", "wirestat TCP Tracking", bufs[2].lines,
-		 bufs[2].n},
+	static struct group_buf bufs[G_MAX];
+	static const struct {
+		const char *id, *title;
+		unsigned proto; /* -p bit; 0: wirestat's own */
+	} meta[G_MAX] = {
+		[G_IP] = {"ip", "IPv4 Statistics", REPORT_IP},
+		[G_IP6] = {"ipv6", "IPv6 Statistics", REPORT_IP6},
+		[G_ICMP] = {"icmp", "ICMPv4 Statistics", REPORT_ICMP},
+		[G_ICMP6] = {"icmpv6", "ICMPv6 Statistics", REPORT_ICMP6},
+		[G_TCP] = {"tcp", "TCP Statistics for IPv4", REPORT_TCP},
+		[G_TCP6] = {"tcpv6", "TCP Statistics for IPv6", REPORT_TCP6},
+		[G_UDP] = {"udp", "UDP Statistics for IPv4", REPORT_UDP},
+		[G_UDP6] = {"udpv6", "UDP Statistics for IPv6", REPORT_UDP6},
+		[G_WIRESTAT] = {"wirestat", "wirestat Statistics", 0},
+		[G_FLOWS] = {"wirestat_flows", "wirestat Flow Table", 0},
+		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
 	};
-	return report_counter_groups(out, o->format, groups,
-				     WS_ARRAY_SIZE(groups));
+	struct counter_group groups[G_MAX];
+	const struct proto_stats *ps = &e->stats.proto;
+	uint64_t estab[2];
+	size_t n = 0;
+
+	engine_finish(e);
+	memset(bufs, 0, sizeof(bufs));
+	curr_estab(e, o, estab);
+	ip_group(&bufs[G_IP], &ps->ip[0], false);
+	ip_group(&bufs[G_IP6], &ps->ip[1], true);
+	icmp_group(&bufs[G_ICMP], &ps->icmp[0], false);
+	icmp_group(&bufs[G_ICMP6], &ps->icmp[1], true);
+	tcp_group(&bufs[G_TCP], &ps->tcp[0], estab[0]);
+	tcp_group(&bufs[G_TCP6], &ps->tcp[1], estab[1]);
+	udp_group(&bufs[G_UDP], &ps->udp[0], false);
+	udp_group(&bufs[G_UDP6], &ps->udp[1], true);
+	packets_group(&bufs[G_WIRESTAT], &e->stats);
+	flows_group(&bufs[G_FLOWS], e);
+	tracking_group(&bufs[G_TRACKING], &e->stats);
+	for (int g = 0; g < G_MAX; g++) {
+		/* -p keeps the chosen protocols' sections only */
+		if (o->protos && !(meta[g].proto & o->protos))
+			continue;
+		bool two = g == G_ICMP || g == G_ICMP6;
+		groups[n] = (struct counter_group){
+			.id = meta[g].id,
+			.title = meta[g].title,
+			.lines = bufs[g].lines,
+			.n = bufs[g].n,
+			.col1 = two ? "Received" : NULL,
+			.col2 = two ? "Sent" : NULL,
+		};
+		n++;
+	}
+	return report_counter_groups(out, o->format, groups, n);
 }
