@@ -31,13 +31,15 @@ enum {
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-ahinsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
+	"usage: wirestat [-aehinsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
 	"                [--port port]... [--format table|json|csv] [--max-flows n]\n"
 	"                [--events]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
 	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
+	"  -e, --ethernet         show interface statistics (bytes, unicast and\n"
+	"                         non-unicast frames, errors) instead of sockets\n"
 	"  -i, --time-in-state    add the time since each socket entered its state\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, icmp, ip, tcpv6, udpv6, icmpv6 or\n"
@@ -64,6 +66,7 @@ struct options {
 	uint16_t *ports;
 	size_t nports;
 	bool stats;  /* -s */
+	bool ethernet; /* -e */
 	bool events; /* --events */
 	struct report_options report;
 	struct engine_config engine;
@@ -117,6 +120,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
+		{"ethernet", no_argument, NULL, 'e'},
 		{"numeric", no_argument, NULL, 'n'},
 		{"time-in-state", no_argument, NULL, 'i'},
 		{"statistics", no_argument, NULL, 's'},
@@ -134,7 +138,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ahinp:R:sV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aehinp:R:sV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->report.all = true;
@@ -147,6 +151,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'e':
+			o->ethernet = true;
 			break;
 		case 'p':
 			bit = report_proto_parse(optarg);
@@ -213,6 +220,21 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->report.nports = o->nports;
 }
 
+/* -e names each link by its input ("standard input" for -). */
+static int ethernet_report(struct engine *eng, const struct report_options *o,
+			   const struct capture *cap)
+{
+	size_t n = capture_inputs(cap);
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	if (!names)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		names[i] = capture_input_name(cap, i);
+	int r = report_interfaces(stdout, eng, o, names, n);
+	free(names);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -257,15 +279,20 @@ int main(int argc, char **argv)
 			status = EXIT_RUNTIME;
 			continue;
 		}
-		engine_packet(&eng, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
+		engine_packet(&eng, pkt.input, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
 			      pkt.len);
 	}
 	engine_finish(&eng);
 	if (o.events)
 		r = report_events_end(events);
-	else if (o.stats)
-		r = report_stats(stdout, &eng, &o.report);
-	else
+	else if (o.stats || o.ethernet) {
+		/* netstat -e -s prints both, the interfaces first */
+		r = 0;
+		if (o.ethernet)
+			r = ethernet_report(&eng, &o.report, cap);
+		if (o.stats && r == 0)
+			r = report_stats(stdout, &eng, &o.report);
+	} else
 		r = report_sockets(stdout, &eng, &o.report);
 	if (r < 0) {
 		fprintf(stderr, "wirestat: cannot write the report: %s\n",

@@ -18,6 +18,7 @@ struct capture_packet {
 	uint32_t caplen; /* bytes captured */
 	uint32_t len;	 /* bytes on the wire */
 	int dlt;	 /* libpcap DLT_* of the source */
+	unsigned input;	 /* which input (file, interface) it came from */
 	const uint8_t *data;
 };
 
@@ -36,6 +37,10 @@ struct capture *capture_open_stream(FILE *fp, const char *name, char *errbuf);
  * every input, -1 when one input failed (a record cut short): errbuf says
  * which and why, that input is closed, and the others go on. */
 int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf);
+
+/* The inputs: how many, and each one's name (a file, "standard input"). */
+size_t capture_inputs(const struct capture *c);
+const char *capture_input_name(const struct capture *c, size_t i);
 
 void capture_close(struct capture *c);
 

@@ -98,6 +98,9 @@ int emit_row(struct emit *e, const struct emit_value *values);
 /* Print what is buffered and free; returns -1 if a write failed. */
 int emit_end(struct emit *e);
 
+/* A JSON string, quoted, every control byte escaped (RFC 8259 7). */
+void emit_json_string(FILE *out, const char *s);
+
 /* Parse "table", "json" or "csv"; -1 if none. */
 int emit_format_parse(const char *s);
 

@@ -68,8 +68,8 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 
 /* One captured frame of link type dlt at time ts.  Counted at once; its
  * effect on the tables may wait for engine_flush(). */
-void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
-		   uint32_t caplen, uint32_t len);
+void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
+		   const uint8_t *data, uint32_t caplen, uint32_t len);
 
 /* Process the packets still pending: call before reading the tables
  * (the reports do). */

@@ -75,6 +75,7 @@ struct counter_group {
 	const struct counter_line *lines;
 	size_t n;
 	const char *col1, *col2; /* two columns: their headings, else NULL */
+	const char *name_key, *name; /* a string member (JSON/CSV), or NULL */
 };
 
 int report_counter_groups(FILE *out, enum emit_format fmt,
@@ -92,6 +93,12 @@ int report_events_end(struct event_printer *p);
 
 /* Packet time as text: "2023-11-14 22:13:20.010000" (UTC). */
 void report_time(ws_time t, char *buf, size_t size);
+
+/* -e: interface statistics, one section per link (names[i] for input i)
+ * and one for them all, or with --host one for those hosts' frames. */
+int report_interfaces(FILE *out, struct engine *e,
+		      const struct report_options *o, const char *const *names,
+		      size_t nnames);
 
 /* -s: the statistics sections.  Returns 0, or -1 if writing failed. */
 int report_stats(FILE *out, struct engine *e, const struct report_options *o);

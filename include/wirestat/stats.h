@@ -50,6 +50,19 @@ struct udp_stats {
 	uint64_t errors;   /* received: truncated or malformed headers */
 };
 
+/* netstat -e: frames of one link (an input), or of the chosen hosts. */
+struct link_stats {
+	uint64_t bytes[STATS_DIRS];
+	uint64_t unicast[STATS_DIRS];
+	uint64_t nonunicast[STATS_DIRS];
+	uint64_t errors[STATS_DIRS];  /* truncated or malformed frames */
+	uint64_t unknown[STATS_DIRS]; /* not IP */
+	int dlt;
+	bool saw_direction; /* the link type says which frames were sent */
+};
+
+#define STATS_MAX_LINKS 16 /* more inputs share the last entry */
+
 /* One set per address family: [0] IPv4, [1] IPv6. */
 struct proto_stats {
 	struct ip_stats ip[2];
@@ -66,6 +79,9 @@ struct stats {
 	uint64_t ts_backwards; /* packets older than one already seen */
 	ws_time first_ts, last_ts;
 	struct proto_stats proto;
+	struct link_stats links[STATS_MAX_LINKS];
+	unsigned nlinks;
+	struct link_stats hosts; /* with --host: frames to and from them */
 };
 
 /* Sum of the decode reasons of one class (enum decode_class). */

@@ -199,6 +199,7 @@ int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 		pkt->caplen = in->head_hdr->caplen;
 		pkt->len = in->head_hdr->len;
 		pkt->dlt = in->dlt;
+		pkt->input = 0;
 		pkt->data = in->head;
 		return 1;
 	}
@@ -230,6 +231,17 @@ int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 	pkt->caplen = best->head_hdr->caplen;
 	pkt->len = best->head_hdr->len;
 	pkt->dlt = best->dlt;
+	pkt->input = (unsigned)(best - c->in);
 	pkt->data = best->head;
 	return 1;
+}
+
+size_t capture_inputs(const struct capture *c)
+{
+	return c->n;
+}
+
+const char *capture_input_name(const struct capture *c, size_t i)
+{
+	return i < c->n ? c->in[i].name : "?";
 }

@@ -7,6 +7,7 @@
  * is far larger than the caches: this way its misses overlap. */
 #include "wirestat/engine.h"
 
+#include <pcap/dlt.h>
 #include <string.h>
 
 #include "wirestat/decode.h"
@@ -364,8 +365,59 @@ static void count_protocols(struct engine *e, const struct decoded *d,
 	}
 }
 
-void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
-		   uint32_t caplen, uint32_t len)
+/* Multicast or broadcast: by the link-layer destination where the link
+ * has one, else by the IP destination. */
+static bool non_unicast(const struct decoded *d)
+{
+	if (d->dl_flags & (DL_MULTICAST | DL_BROADCAST))
+		return true;
+	if (d->dst.family == ADDR_V4)
+		return (d->dst.bytes[0] & 0xf0) == 0xe0 ||
+		       (d->dst.bytes[0] == 255 && d->dst.bytes[1] == 255 &&
+			d->dst.bytes[2] == 255 && d->dst.bytes[3] == 255);
+	return d->dst.family == ADDR_V6 && d->dst.bytes[0] == 0xff;
+}
+
+static void count_frame(struct link_stats *l, int dir, const struct decoded *d,
+			enum decode_reason r)
+{
+	enum decode_class c = (enum decode_class)decode_reason_class[r];
+	l->bytes[dir] += d->wire_len;
+	if (non_unicast(d))
+		l->nonunicast[dir]++;
+	else
+		l->unicast[dir]++;
+	l->errors[dir] += c == DECODE_CLASS_TRUNCATED ||
+			  c == DECODE_CLASS_MALFORMED;
+	l->unknown[dir] += c == DECODE_CLASS_NOT_IP;
+}
+
+/* netstat -e: the link's frames (sent: what a Linux cooked capture marks
+ * outgoing; everything else was received on the link), and with --host
+ * the frames to and from those hosts. */
+static void count_links(struct engine *e, unsigned link, int dlt,
+			const struct decoded *d, enum decode_reason r)
+{
+	struct stats *s = &e->stats;
+	if (link >= STATS_MAX_LINKS)
+		link = STATS_MAX_LINKS - 1;
+	if (link >= s->nlinks) {
+		s->nlinks = link + 1;
+		s->links[link].dlt = dlt;
+	}
+	struct link_stats *l = &s->links[link];
+	l->saw_direction |= dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2;
+	count_frame(l, (d->dl_flags & DL_OUTGOING) ? STATS_TX : STATS_RX, d, r);
+	if (e->cfg.nhosts && d->src.family != ADDR_NONE) {
+		if (ours(e, &d->dst))
+			count_frame(&s->hosts, STATS_RX, d, r);
+		if (ours(e, &d->src))
+			count_frame(&s->hosts, STATS_TX, d, r);
+	}
+}
+
+void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
+		   const uint8_t *data, uint32_t caplen, uint32_t len)
 {
 	struct stats *s = &e->stats;
 	struct engine_pending *p = &e->pending[e->npending];
@@ -383,6 +435,7 @@ void engine_packet(struct engine *e, int dlt, ws_time ts, const uint8_t *data,
 	enum decode_reason r = decode_packet(dlt, data, caplen, len, &p->d);
 	s->decode[r]++;
 	count_protocols(e, &p->d, r);
+	count_links(e, link, dlt, &p->d, r);
 	p->reason = (uint8_t)r;
 	if (r == DR_TCP || r == DR_UDP)
 		flow_prepare(e->flows, &p->d, &p->ref);

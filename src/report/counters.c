@@ -103,6 +103,10 @@ static void group_table(FILE *out, const struct counter_group *g)
 static void group_json(FILE *out, const struct counter_group *g)
 {
 	fprintf(out, "{\"group\":\"%s\"", g->id);
+	if (g->name_key) {
+		fprintf(out, ",\"%s\":", g->name_key);
+		emit_json_string(out, g->name);
+	}
 	for (size_t i = 0; i < g->n; i++) {
 		const struct counter_line *l = &g->lines[i];
 		if (l->known)
@@ -121,6 +125,12 @@ static void group_json(FILE *out, const struct counter_group *g)
 
 static void group_csv(FILE *out, const struct counter_group *g)
 {
+	if (g->name_key) { /* the name, quoted as CSV wants */
+		fprintf(out, "%s,%s,\"", g->id, g->name_key);
+		for (const char *p = g->name; *p; p++)
+			fputs(*p == '"' ? "\"\"" : (char[2]){*p, 0}, out);
+		fputs("\"\n", out);
+	}
 	for (size_t i = 0; i < g->n; i++) {
 		const struct counter_line *l = &g->lines[i];
 		if (l->known)

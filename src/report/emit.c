@@ -59,7 +59,7 @@ static void value_text(const struct emit_value *v, char *buf, size_t size)
 
 /* JSON string escaping (RFC 8259 section 7): every control byte too, so
  * hostile names cannot break a line. */
-static void json_string(FILE *out, const char *s)
+void emit_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -275,10 +275,10 @@ int emit_row(struct emit *e, const struct emit_value *values)
 			fputc(',', e->out);
 		first = false;
 		if (e->fmt == EMIT_JSON) {
-			json_string(e->out, e->fields[i].key);
+			emit_json_string(e->out, e->fields[i].key);
 			fputc(':', e->out);
 			if (v->type == EV_STRING)
-				json_string(e->out, v->s);
+				emit_json_string(e->out, v->s);
 			else if (v->type == EV_NULL ||
 				 (v->type == EV_FLOAT && !isfinite(v->f)))
 				fputs("null", e->out); /* JSON has no NaN */

@@ -6,6 +6,7 @@
  * packets delivered.  The flow-table and TCP-tracking sections say what
  * became of the decoded ones.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "wirestat/flow.h"
@@ -332,6 +333,104 @@ int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 			.n = bufs[g].n,
 			.col1 = two ? "Received" : NULL,
 			.col2 = two ? "Sent" : NULL,
+		};
+		n++;
+	}
+	return report_counter_groups(out, o->format, groups, n);
+}
+
+/* One -e section: Windows netstat's rows, Received and Sent.  A file
+ * records no capture drops, and only Linux cooked links say which frames
+ * their host sent: those columns are n/a otherwise. */
+static void link_group(struct group_buf *b, const struct link_stats *l,
+		       bool sent_known)
+{
+	static const struct {
+		const char *rx, *tx, *label;
+		size_t off;
+	} rows[] = {
+		{"rx_bytes", "tx_bytes", "Bytes", offsetof(struct link_stats, bytes)},
+		{"rx_unicast_packets", "tx_unicast_packets", "Unicast packets",
+		 offsetof(struct link_stats, unicast)},
+		{"rx_non_unicast_packets", "tx_non_unicast_packets",
+		 "Non-unicast packets", offsetof(struct link_stats, nonunicast)},
+		{"rx_errors", "tx_errors", "Errors", offsetof(struct link_stats, errors)},
+		{"rx_unknown_protocols", "tx_unknown_protocols", "Unknown protocols",
+		 offsetof(struct link_stats, unknown)},
+	};
+	for (size_t i = 0; i < WS_ARRAY_SIZE(rows); i++) {
+		const uint64_t *v =
+			(const uint64_t *)(const void *)((const char *)l + rows[i].off);
+		add2(b, rows[i].rx, rows[i].tx, rows[i].label, v);
+		b->lines[b->n - 1].known2 = sent_known;
+		if (i == 2) { /* Windows puts Discards before Errors */
+			uint64_t none[STATS_DIRS] = {0, 0};
+			add2(b, "rx_discards", "tx_discards", "Discards", none);
+			b->lines[b->n - 1].known = false;
+			b->lines[b->n - 1].known2 = false;
+		}
+	}
+}
+
+static void link_sum(struct link_stats *to, const struct link_stats *from)
+{
+	for (int d = 0; d < STATS_DIRS; d++) {
+		to->bytes[d] += from->bytes[d];
+		to->unicast[d] += from->unicast[d];
+		to->nonunicast[d] += from->nonunicast[d];
+		to->errors[d] += from->errors[d];
+		to->unknown[d] += from->unknown[d];
+	}
+	to->saw_direction |= from->saw_direction;
+}
+
+int report_interfaces(FILE *out, struct engine *e,
+		      const struct report_options *o, const char *const *names,
+		      size_t nnames)
+{
+	static struct group_buf bufs[STATS_MAX_LINKS + 1];
+	static char titles[STATS_MAX_LINKS + 1][160];
+	struct counter_group groups[STATS_MAX_LINKS + 1];
+	struct link_stats total;
+	const struct stats *s = &e->stats;
+	size_t n = 0;
+
+	engine_finish(e);
+	memset(bufs, 0, sizeof(bufs));
+	memset(&total, 0, sizeof(total));
+	if (o->nhosts) {
+		link_group(&bufs[0], &s->hosts, true);
+		groups[n++] = (struct counter_group){
+			.id = "interface", .title = "Interface Statistics",
+			.lines = bufs[0].lines, .n = bufs[0].n,
+			.col1 = "Received", .col2 = "Sent",
+			.name_key = "interface", .name = "--host",
+		};
+		return report_counter_groups(out, o->format, groups, n);
+	}
+	for (unsigned i = 0; i < s->nlinks; i++) {
+		const char *name = i < nnames ? names[i] : "?";
+		if (i == STATS_MAX_LINKS - 1 && s->nlinks < nnames)
+			name = "(the other inputs)";
+		link_group(&bufs[n], &s->links[i], s->links[i].saw_direction);
+		link_sum(&total, &s->links[i]);
+		snprintf(titles[n], sizeof(titles[n]), "Interface Statistics: %s",
+			 name);
+		groups[n] = (struct counter_group){
+			.id = "interface", .title = titles[n],
+			.lines = bufs[n].lines, .n = bufs[n].n,
+			.col1 = "Received", .col2 = "Sent",
+			.name_key = "interface", .name = name,
+		};
+		n++;
+	}
+	if (s->nlinks != 1) {
+		link_group(&bufs[n], &total, total.saw_direction);
+		groups[n] = (struct counter_group){
+			.id = "interface", .title = "Interface Statistics: all",
+			.lines = bufs[n].lines, .n = bufs[n].n,
+			.col1 = "Received", .col2 = "Sent",
+			.name_key = "interface", .name = "all",
 		};
 		n++;
 	}

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > size - off)
 			len = size - off;
 		t += (hdr & 0x8000) ? WS_SEC(61) : WS_SEC(1) / 1000;
-		engine_packet(&e, dlt, t, data + off, (uint32_t)len,
+		engine_packet(&e, 0, dlt, t, data + off, (uint32_t)len,
 			      (uint32_t)len + (data[0] >> 7) * 100);
 		off += len;
 	}

@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while ((r = capture_next(cap, &pkt, err)) != 0)
 		if (r > 0)
-			engine_packet(&e, pkt.dlt, pkt.ts, pkt.data, pkt.caplen,
+			engine_packet(&e, pkt.input, pkt.dlt, pkt.ts, pkt.data,
+				      pkt.caplen,
 				      pkt.len);
 	if (!stats_balanced(&e.stats))
 		abort();
