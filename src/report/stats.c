@@ -400,7 +400,8 @@ int report_interfaces(FILE *out, struct engine *e,
 	memset(&total, 0, sizeof(total));
 	if (o->nhosts) {
 		link_group(&bufs[0], &s->hosts, true);
-		groups[n++] = (struct counter_group){
+		n = 1;
+		groups[0] = (struct counter_group){
 			.id = "interface", .title = "Interface Statistics",
 			.lines = bufs[0].lines, .n = bufs[0].n,
 			.col1 = "Received", .col2 = "Sent",
