@@ -25,6 +25,8 @@ enum exit_status { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 enum {
 	OPT_HOST = 0x100,
 	OPT_EVENTS,
+	OPT_CONN,
+	OPT_IDLE_TIMEOUT,
 	OPT_PORT,
 	OPT_FORMAT,
 	OPT_MAX_FLOWS,
@@ -33,7 +35,7 @@ enum {
 static const char usage_text[] =
 	"usage: wirestat [-aehinsV] [-p proto] [-R file]... [--host addr[/len]]...\n"
 	"                [--port port]... [--format table|json|csv] [--max-flows n]\n"
-	"                [--events]\n"
+	"                [--events | --conn [--idle-timeout seconds]]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
@@ -53,6 +55,10 @@ static const char usage_text[] =
 	"                         (repeatable)\n"
 	"      --format fmt       table (default), json (JSON Lines) or csv\n"
 	"      --max-flows n      cap on tracked flows (default 1000000)\n"
+	"      --conn             one record per connection (TCP, UDP, ICMP) with\n"
+	"                         Zeek's conn_state and history, as each ends\n"
+	"      --idle-timeout s   end a connection record after s seconds without\n"
+	"                         packets (default Zeek's: TCP 300, UDP, ICMP 60)\n"
 	"      --events           stream each TCP socket's state changes as they\n"
 	"                         happen, with the packet (or timer) that caused it\n"
 	"  -h, --help             show this help and exit\n"
@@ -131,6 +137,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"events", no_argument, NULL, OPT_EVENTS},
+		{"conn", no_argument, NULL, OPT_CONN},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -193,6 +201,18 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_EVENTS:
 			o->events = true;
 			break;
+		case OPT_CONN:
+			o->engine.conn = true;
+			break;
+		case OPT_IDLE_TIMEOUT: {
+			size_t secs = parse_count(optarg, "--idle-timeout");
+			if (secs > (size_t)366 * 24 * 3600)
+				die_usage("--idle-timeout of '%s' seconds is "
+					  "more than a year",
+					  optarg);
+			o->engine.idle_timeout = WS_SEC(secs);
+			break;
+		}
 		case OPT_MAX_FLOWS:
 			o->engine.max_flows =
 				parse_count(optarg, "--max-flows");
@@ -210,6 +230,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (o->events && o->engine.conn)
+		die_usage("%s", "--events and --conn are two views: choose one");
+	if (o->engine.idle_timeout && !o->engine.conn)
+		die_usage("%s", "--idle-timeout goes with --conn");
 	if (o->nfiles == 0)
 		die_usage("%s", "no input: give a capture file with -R FILE");
 	o->report.hosts = o->hosts;
@@ -262,6 +286,16 @@ int main(int argc, char **argv)
 		goto out_close_capture;
 	}
 	struct event_printer *events = NULL;
+	struct conn_printer *conns = NULL;
+	if (o.engine.conn) {
+		conns = report_conn_begin(stdout, &o.report, false);
+		if (!conns) {
+			fputs("wirestat: out of memory\n", stderr);
+			status = EXIT_RUNTIME;
+			goto out_free_engine;
+		}
+		engine_on_conn(&eng, report_conn, conns);
+	}
 	if (o.events) {
 		events = report_events_begin(stdout, &o.report, false);
 		if (!events) {
@@ -285,6 +319,8 @@ int main(int argc, char **argv)
 	engine_finish(&eng);
 	if (o.events)
 		r = report_events_end(events);
+	else if (o.engine.conn)
+		r = report_conn_end(conns);
 	else if (o.stats || o.ethernet) {
 		/* netstat -e -s prints both, the interfaces first */
 		r = 0;

@@ -15,6 +15,8 @@
 #include "wirestat/flow.h"
 #include "wirestat/ports.h"
 #include "wirestat/stats.h"
+#include "wirestat/tcp.h"
+#include "wirestat/zeek.h"
 
 struct engine_config {
 	size_t max_flows; /* --max-flows; 0 means FLOW_DEFAULT_MAX */
@@ -22,6 +24,49 @@ struct engine_config {
 	 * (none: every host's, summed).  Borrowed for the engine's life. */
 	const struct addr_prefix *hosts;
 	size_t nhosts;
+	bool conn;	      /* keep connection records (--conn) */
+	ws_time idle_timeout; /* --idle-timeout; 0: Zeek's per protocol */
+};
+
+/* Why a connection record ended. */
+enum conn_end {
+	CONN_END_IDLE,	  /* its inactivity timeout passed */
+	CONN_END_CLOSED,  /* closed, or an attempt unanswered (Zeek's delays) */
+	CONN_END_REUSE,	  /* a new connection on the same tuple */
+	CONN_END_EVICTED, /* the flow table was full */
+	CONN_END_INPUT,	  /* still open when the input ended */
+	CONN_END_MAX
+};
+
+extern const char *const conn_end_names[CONN_END_MAX];
+
+/* One connection as Zeek's conn.log has it; [0] is the originator, [1]
+ * the responder. */
+struct conn_record {
+	const struct flow *flow;
+	int orig;	   /* key side of the originator */
+	ws_time ts, last;  /* first and last packet */
+	uint64_t pkts[2], ip_bytes[2];
+	uint64_t bytes[2]; /* payload, from sequence numbers */
+	bool bytes_known;  /* as Zeek: only when the duration is above 0 */
+	uint64_t missed;
+	uint8_t proto;
+	uint16_t port[2];     /* ICMP: type and counterpart or code */
+	uint8_t state[2];     /* TCP states at the end, else TCP_STATE_MAX */
+	ws_time since[2];     /* when each entered it */
+	const char *conn_state;
+	char history[ZEEK_HISTORY_BUFSIZE];
+	bool partial;
+	uint8_t why; /* enum conn_end */
+};
+
+typedef void (*engine_conn_fn)(void *ctx, const struct conn_record *r);
+
+/* Per-flow state of the connection view (the flow's extension area). */
+struct conn_ext {
+	struct zeek_conn z;
+	uint8_t orig;	/* key side of the originator, Zeek's roles */
+	uint8_t active; /* a record is open */
 };
 
 /* Packets are decoded on arrival and processed a few at a time, in
@@ -59,6 +104,8 @@ struct engine {
 	ws_time next_expiry; /* packet time of the next expiry pass */
 	engine_event_fn on_event;
 	void *on_event_ctx;
+	engine_conn_fn on_conn;
+	void *on_conn_ctx;
 	unsigned npending;
 	struct engine_pending pending[ENGINE_BATCH];
 };
@@ -82,8 +129,12 @@ void engine_flush(struct engine *e);
  * timer ran out. */
 void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx);
 
-/* The end of the input: flush, and report the timer changes due by the
- * latest packet time. */
+/* With cfg.conn: call fn with every connection record as it ends, and at
+ * engine_finish() with those still open, oldest first. */
+void engine_on_conn(struct engine *e, engine_conn_fn fn, void *ctx);
+
+/* The end of the input: flush, report the timer changes due by the
+ * latest packet time, and end the open connection records. */
 void engine_finish(struct engine *e);
 
 void engine_free(struct engine *e);

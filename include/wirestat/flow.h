@@ -71,6 +71,7 @@ struct flow {
 	uint8_t moved; /* packet second (mod 256) of its last move in its list */
 	uint32_t pkts[2]; /* packets sent by key side 0 and 1 */
 	ws_time first_ts, last_ts;
+	ws_time prev_ts; /* last_ts before the latest lookup */
 	uint64_t ip_bytes[2];
 	struct flow *prev, *next; /* LRU list, or free list */
 	union {
@@ -144,6 +145,10 @@ void flow_prefetch(struct flow_table *t, const struct flow_ref *ref);
  * to its list's tail. */
 struct flow *flow_lookup_ref(struct flow_table *t, const struct flow_ref *ref,
 			     ws_time now, bool *created);
+
+/* The time of a flow's packet before the one being processed (its
+ * last_ts before flow_lookup_ref() moved it to now). */
+ws_time flow_prev_ts(const struct flow *f);
 
 /* flow_prepare() and flow_lookup_ref() in one; *side is the key side of
  * the packet's sender. */

@@ -91,6 +91,16 @@ struct event_printer *report_events_begin(FILE *out,
 void report_event(void *printer, const struct engine_event *ev);
 int report_events_end(struct event_printer *p);
 
+/* --conn: one record per connection, streamed as connections end
+ * (report_conn() is an engine_conn_fn). */
+struct conn_printer;
+
+struct conn_printer *report_conn_begin(FILE *out,
+				       const struct report_options *o,
+				       bool flush_each);
+void report_conn(void *printer, const struct conn_record *r);
+int report_conn_end(struct conn_printer *p);
+
 /* Packet time as text: "2023-11-14 22:13:20.010000" (UTC). */
 void report_time(ws_time t, char *buf, size_t size);
 

@@ -193,8 +193,9 @@ bool zeek_is_attempt(const struct zeek_conn *z);
 ws_time zeek_inactivity_timeout(const struct zeek_conn *z);
 
 /* Whether port is in Zeek's default likely_server_ports for proto
- * (IPPROTO_TCP or IPPROTO_UDP): the union of the ports the scripts under
- * base/ add (zeek.c lists them with their scripts). */
+ * (IPPROTO_TCP or IPPROTO_UDP): the ports Zeek's default scripts add,
+ * those confirmed from their source (zeek.c lists each with its script;
+ * a few protocols' sets, e.g. MySQL's and PostgreSQL's, are left out). */
 bool zeek_likely_server_port(uint8_t proto, uint16_t port);
 
 /* Zeek's ICMP "ports" (ICMP.cc, InitConnKey()): the originator's port is

@@ -8,6 +8,7 @@
 #include "wirestat/engine.h"
 
 #include <pcap/dlt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirestat/decode.h"
@@ -15,15 +16,23 @@
 
 enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
 
+static void flow_ended(void *ctx, struct flow *f, enum flow_end why);
+
 int engine_init(struct engine *e, const struct engine_config *cfg,
 		char *errbuf)
 {
 	size_t max = cfg->max_flows ? cfg->max_flows : FLOW_DEFAULT_MAX;
 	memset(e, 0, sizeof(*e));
 	e->cfg = *cfg;
-	e->flows = flow_table_new(max, errbuf);
+	/* The connection view keeps Zeek's state in each flow's extension
+	 * area; without it a flow carries none. */
+	e->flows = flow_table_new_ext(max, cfg->conn ? sizeof(struct conn_ext)
+						    : 0,
+				      errbuf);
 	if (!e->flows)
 		return -1;
+	if (cfg->conn)
+		flow_table_on_end(e->flows, flow_ended, e);
 	/* Listening and bound ports are far fewer than flows. */
 	size_t ports = max / 8 < 1024 ? 1024 : max / 8;
 	e->ports = ports_table_new(ports, errbuf);
@@ -135,19 +144,140 @@ static void advance(struct engine *e, struct flow *f, ws_time now)
 				c->ep[i].state_ts, NULL, false);
 }
 
+const char *const conn_end_names[CONN_END_MAX] = {
+	[CONN_END_IDLE] = "idle",
+	[CONN_END_CLOSED] = "closed",
+	[CONN_END_REUSE] = "reused",
+	[CONN_END_EVICTED] = "evicted",
+	[CONN_END_INPUT] = "end_of_input",
+};
+
+static struct conn_ext *conn_ext(struct flow *f)
+{
+	return (struct conn_ext *)(void *)f->ext;
+}
+
+/* The record of flow f's open connection, as of its packet at last. */
+static void conn_fill(struct flow *f, enum conn_end why, ws_time last,
+		      struct conn_record *r)
+{
+	struct conn_ext *x = conn_ext(f);
+	int o = x->orig;
+	memset(r, 0, sizeof(*r));
+	r->flow = f;
+	r->orig = o;
+	r->ts = f->first_ts;
+	r->last = last;
+	r->proto = f->key.proto;
+	r->why = (uint8_t)why;
+	for (int i = 0; i < 2; i++) {
+		int side = i == 0 ? o : !o;
+		r->pkts[i] = f->pkts[side];
+		r->ip_bytes[i] = f->ip_bytes[side];
+		r->bytes[i] = zeek_bytes(&x->z, i == 0);
+		r->port[i] = f->key.port[side];
+		r->state[i] = TCP_STATE_MAX;
+		if (f->key.proto == IPPROTO_TCP_ &&
+		    (f->u.tcp.flags & TCPC_STARTED)) {
+			r->state[i] = (uint8_t)tcp_state_at(&f->u.tcp.ep[side],
+							    last);
+			r->since[i] = tcp_state_since(&f->u.tcp.ep[side], last);
+		}
+	}
+	r->bytes_known = last > f->first_ts;
+	r->missed = zeek_missed_bytes(&x->z);
+	r->conn_state = zeek_conn_state(&x->z);
+	zeek_history(&x->z, r->history, sizeof(r->history));
+	r->partial = zeek_is_partial(&x->z);
+}
+
+/* End flow f's open connection record. */
+static void conn_end(struct engine *e, struct flow *f, enum conn_end why,
+		     ws_time last)
+{
+	struct conn_ext *x = conn_ext(f);
+	struct conn_record r;
+	if (!x->active)
+		return;
+	x->active = 0;
+	if (!e->on_conn)
+		return;
+	conn_fill(f, why, last, &r);
+	e->on_conn(e->on_conn_ctx, &r);
+}
+
+/* The inactivity timeout of a record: --idle-timeout, else Zeek's. */
+static ws_time conn_idle(const struct engine *e, const struct conn_ext *x)
+{
+	return e->cfg.idle_timeout ? e->cfg.idle_timeout
+				   : zeek_inactivity_timeout(&x->z);
+}
+
+/* A packet of flow f (sender: key side) in the connection view, before
+ * it is counted: where Zeek would end the open connection and start a
+ * new one, the old record is emitted and the flow's counters restart. */
+static void conn_before(struct engine *e, struct flow *f, int side,
+			const struct decoded *d, ws_time now, bool created)
+{
+	struct conn_ext *x = conn_ext(f);
+	if (x->active && !created) {
+		ws_time prev = flow_prev_ts(f);
+		enum conn_end why = CONN_END_MAX;
+		bool closed = (zeek_is_close_complete(&x->z) &&
+			       now - prev >= ZEEK_TCP_CLOSE_DELAY) ||
+			      (zeek_is_attempt(&x->z) &&
+			       now - f->first_ts >= ZEEK_TCP_ATTEMPT_DELAY);
+		if (now - prev >= conn_idle(e, x))
+			why = CONN_END_IDLE;
+		else if (closed)
+			why = CONN_END_CLOSED;
+		else if (zeek_is_reuse(&x->z, side == x->orig, d))
+			why = CONN_END_REUSE;
+		if (why != CONN_END_MAX)
+			conn_end(e, f, why, prev);
+	}
+	if (!x->active) {
+		zeek_init(&x->z, f->key.proto);
+		x->orig = (uint8_t)side; /* Zeek: the first packet's sender */
+		x->active = 1;
+		memset(f->pkts, 0, sizeof(f->pkts));
+		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
+		f->first_ts = now;
+	}
+}
+
+/* After it is counted: Zeek's view, and its role swaps. */
+static void conn_after(struct flow *f, int side, const struct decoded *d)
+{
+	struct conn_ext *x = conn_ext(f);
+	if (zeek_packet(&x->z, side == x->orig, d))
+		x->orig = (uint8_t)!x->orig;
+}
+
 /* The flow table's end callback: a flow leaves (idle, evicted). */
 static void flow_ended(void *ctx, struct flow *f, enum flow_end why)
 {
 	struct engine *e = ctx;
-	if (why != FLOW_END_FORCED)
-		advance(e, f, e->now);
+	if (why == FLOW_END_FORCED)
+		return; /* engine_finish() has ended what was open */
+	advance(e, f, e->now);
+	if (e->cfg.conn)
+		conn_end(e, f, why == FLOW_END_EVICTED ? CONN_END_EVICTED
+						       : CONN_END_IDLE,
+			 f->last_ts);
 }
 
 void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx)
 {
 	e->on_event = fn;
 	e->on_event_ctx = ctx;
-	flow_table_on_end(e->flows, fn ? flow_ended : NULL, e);
+	flow_table_on_end(e->flows, fn || e->cfg.conn ? flow_ended : NULL, e);
+}
+
+void engine_on_conn(struct engine *e, engine_conn_fn fn, void *ctx)
+{
+	e->on_conn = fn;
+	e->on_conn_ctx = ctx;
 }
 
 static void tcp_packet(struct engine *e, const struct engine_pending *p)
@@ -166,6 +296,8 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
+	if (e->cfg.conn)
+		conn_before(e, f, side, d, now, created);
 	struct tcp_conn *c = &f->u.tcp;
 	uint8_t before[2] = {TCP_STATE_MAX, TCP_STATE_MAX};
 	if (c->flags & TCPC_STARTED) {
@@ -177,13 +309,9 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	unsigned notes = tcp_segment(c, side, d, now, e->stats.tcp);
 	if (e->stats.tcp[TR_RETRANSMIT] != rtx && ours(e, &d->src))
 		e->stats.proto.tcp[d->src.family == ADDR_V6].retrans++;
-	if (notes & TCP_NOTE_NEW_CONN) {
-		/* The tuple starts a new connection: its counters restart. */
-		memset(f->pkts, 0, sizeof(f->pkts));
-		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
-		f->flags = 0;
-		f->first_ts = now;
-	}
+	if (notes & TCP_NOTE_NEW_CONN) /* a new connection's opens count */
+		f->flags &= (uint8_t)~(FLOW_F_OPEN_COUNTED_0 |
+				       FLOW_F_OPEN_COUNTED_1);
 	if ((notes & TCP_NOTE_STARTED) && !(c->flags & TCPC_PARTIAL))
 		before[0] = before[1] = TCP_CLOSED; /* opened before our eyes */
 	if (c->flags & TCPC_STARTED)
@@ -198,6 +326,8 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 	if (notes & TCP_NOTE_STARTED)
 		f->orig = f->u.tcp.client;
 	count_packet(f, side, d);
+	if (e->cfg.conn)
+		conn_after(f, side, d);
 	if (notes & TCP_NOTE_LISTEN)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
 			   d->inner_vlan, PORT_LISTENING, now);
@@ -223,8 +353,12 @@ static void udp_packet(struct engine *e, const struct engine_pending *p)
 	struct flow *f = flow_lookup_ref(e->flows, &p->ref, now, &created);
 	if (!f)
 		return;
+	if (e->cfg.conn)
+		conn_before(e, f, side, d, now, created);
 	bool replied = f->flags & FLOW_F_REPLIED;
 	count_packet(f, side, d);
+	if (e->cfg.conn)
+		conn_after(f, side, d);
 	if (!replied && (f->flags & FLOW_F_REPLIED)) {
 		/* The first answer: the responder's port is bound. */
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_UDP_, d->vlan,
@@ -271,6 +405,20 @@ static void icmp_tcp_error(struct engine *e, const struct decoded *d,
 /* ICMP port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1 code 4)
  * quoting a UDP datagram: the quoted destination port is closed; one
  * quoting TCP goes to icmp_tcp_error(). */
+/* The connection view's ICMP flows (Zeek's ICMP connections). */
+static void icmp_flow(struct engine *e, const struct engine_pending *p)
+{
+	bool created;
+	struct flow *f = flow_lookup_ref(e->flows, &p->ref, p->now, &created);
+	if (!f)
+		return;
+	conn_before(e, f, p->ref.side, &p->d, p->now, created);
+	count_packet(f, p->ref.side, &p->d);
+	conn_after(f, p->ref.side, &p->d);
+	if (created)
+		flow_set_lru(e->flows, f, FLOW_LRU_OTHER);
+}
+
 static void icmp_packet(struct engine *e, const struct decoded *d, ws_time now,
 			bool v6)
 {
@@ -437,10 +585,54 @@ void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
 	count_protocols(e, &p->d, r);
 	count_links(e, link, dlt, &p->d, r);
 	p->reason = (uint8_t)r;
-	if (r == DR_TCP || r == DR_UDP)
+	if (r == DR_TCP || r == DR_UDP ||
+	    (e->cfg.conn && (r == DR_ICMP || r == DR_ICMP6)))
 		flow_prepare(e->flows, &p->d, &p->ref);
 	if (++e->npending == ENGINE_BATCH)
 		engine_flush(e);
+}
+
+static int record_cmp(const void *pa, const void *pb)
+{
+	const struct conn_record *a = pa, *b = pb;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	const struct flow_key *x = &a->flow->key, *y = &b->flow->key;
+	int c = memcmp(x, y, sizeof(*x));
+	if (c)
+		return c;
+	return a->orig - b->orig;
+}
+
+/* The records still open at the end of the input, oldest first (an idle
+ * one ends as idle). */
+static void conn_finish(struct engine *e)
+{
+	size_t n = 0, cap = 0;
+	struct conn_record *v = NULL;
+	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
+		struct conn_ext *x = conn_ext(f);
+		if (!x->active)
+			continue;
+		if (n == cap) {
+			size_t c2 = cap ? cap * 2 : 256;
+			struct conn_record *nv = realloc(v, c2 * sizeof(*v));
+			if (!nv)
+				break; /* the rest end unreported */
+			v = nv;
+			cap = c2;
+		}
+		enum conn_end why = e->now - f->last_ts >= conn_idle(e, x)
+					    ? CONN_END_IDLE
+					    : CONN_END_INPUT;
+		conn_fill(f, why, f->last_ts, &v[n++]);
+		x->active = 0;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), record_cmp);
+	for (size_t i = 0; i < n && e->on_conn; i++)
+		e->on_conn(e->on_conn_ctx, &v[i]);
+	free(v);
 }
 
 void engine_finish(struct engine *e)
@@ -448,6 +640,8 @@ void engine_finish(struct engine *e)
 	engine_flush(e);
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f))
 		advance(e, f, e->now);
+	if (e->cfg.conn)
+		conn_finish(e);
 }
 
 void engine_flush(struct engine *e)
@@ -456,7 +650,10 @@ void engine_flush(struct engine *e)
 	for (unsigned i = 0; i < n; i++) {
 		struct engine_pending *p = &e->pending[i];
 		if (i + 2 < n && (e->pending[i + 2].reason == DR_TCP ||
-				  e->pending[i + 2].reason == DR_UDP))
+				  e->pending[i + 2].reason == DR_UDP ||
+				  (e->cfg.conn &&
+				   (e->pending[i + 2].reason == DR_ICMP ||
+				    e->pending[i + 2].reason == DR_ICMP6))))
 			flow_prefetch(e->flows, &e->pending[i + 2].ref);
 		if (p->now >= e->next_expiry) {
 			flow_expire(e->flows, p->now);
@@ -470,10 +667,10 @@ void engine_flush(struct engine *e)
 			udp_packet(e, p);
 			break;
 		case DR_ICMP:
-			icmp_packet(e, &p->d, p->now, false);
-			break;
 		case DR_ICMP6:
-			icmp_packet(e, &p->d, p->now, true);
+			if (e->cfg.conn)
+				icmp_flow(e, p);
+			icmp_packet(e, &p->d, p->now, p->reason == DR_ICMP6);
 			break;
 		default:
 			break;

@@ -4,6 +4,7 @@
 #include "hash_config.h"
 
 #include "wirestat/flow.h"
+#include "wirestat/zeek.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +20,15 @@ const char *const flow_counter_names[FC_MAX] = {
 
 /* Idle timeouts per list.  TCP_SHORT outlasts every timed TCP state
  * (tcp_state_timeout[], at most 131 s after the last segment), so no
- * socket a kernel would still show is dropped.  The others follow
- * netfilter's conntrack defaults: established TCP 5 days, UDP 30 s
- * unreplied and 120 s replied (nf_conntrack_udp_timeout_stream), ICMP
- * 30 s. */
+ * socket a kernel would still show is dropped.  Established TCP keeps
+ * netfilter conntrack's 5 days and replied UDP its 120 s
+ * (nf_conntrack_udp_timeout_stream); unreplied UDP and ICMP last Zeek's
+ * 60 s (udp_inactivity_timeout, icmp_inactivity_timeout), so the
+ * connection view's records are never cut short by the table. */
 static const ws_time flow_lru_timeout[FLOW_LRU_MAX] = {
 	[FLOW_LRU_TCP_SHORT] = WS_SEC(131),
-	[FLOW_LRU_UDP_UNREPLIED] = WS_SEC(30),
-	[FLOW_LRU_OTHER] = WS_SEC(30),
+	[FLOW_LRU_UDP_UNREPLIED] = WS_SEC(60),
+	[FLOW_LRU_OTHER] = WS_SEC(60),
 	[FLOW_LRU_UDP_REPLIED] = WS_SEC(120),
 	[FLOW_LRU_TCP_LONG] = WS_SEC(5 * 24 * 3600),
 };
@@ -272,8 +274,13 @@ size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side)
 	k->family = d->src.family;
 	uint16_t sport = d->sport, dport = d->dport;
 	if (d->proto == 1 || d->proto == 58) {
-		/* ICMP flows are keyed by echo identifier, like conntrack. */
-		sport = dport = d->icmp_id;
+		/* ICMP flows are Zeek's: the message type as the sender's
+		 * "port", its counterpart (echo request <-> reply) or the
+		 * code as the other's, so a request and its reply meet. */
+		bool one_way;
+		sport = d->icmp_type;
+		dport = zeek_icmp_counterpart(d->proto == 58, d->icmp_type,
+					      d->icmp_code, &one_way);
 	}
 	int c = endpoint_cmp(d->src.bytes, sport, d->dst.bytes, dport, alen);
 	const struct addr *lo = c <= 0 ? &d->src : &d->dst;
@@ -341,6 +348,7 @@ struct flow *flow_lookup_ref(struct flow_table *t, const struct flow_ref *ref,
 			list_append(&t->lru[f->lru], f);
 			f->moved = sec;
 		}
+		f->prev_ts = f->last_ts;
 		f->last_ts = now > f->last_ts ? now : f->last_ts;
 		return f;
 	}
@@ -367,7 +375,7 @@ struct flow *flow_lookup_ref(struct flow_table *t, const struct flow_ref *ref,
 		(void)oomed; /* on failure the table keeps its old buckets */
 	}
 	f->orig = (uint8_t)ref->side;
-	f->first_ts = f->last_ts = now;
+	f->first_ts = f->last_ts = f->prev_ts = now;
 	f->moved = (uint8_t)(now / WS_NS_PER_SEC);
 	f->lru = FLOW_LRU_TCP_SHORT;
 	list_append(&t->lru[f->lru], f);
@@ -448,4 +456,9 @@ struct flow *flow_first(struct flow_table *t)
 struct flow *flow_next(struct flow *f)
 {
 	return f->hh.next;
+}
+
+ws_time flow_prev_ts(const struct flow *f)
+{
+	return f->prev_ts;
 }

@@ -1,0 +1,227 @@
+/* conn.c - --conn: one record per connection, the fields of Zeek's
+ * conn.log (DESIGN.md's connection-record contract), streamed as the
+ * engine ends each connection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirestat/flow.h"
+#include "wirestat/report.h"
+#include "wirestat/tcp.h"
+
+enum {
+	C_START_T, /* table-only cells */
+	C_DUR_T,
+	C_PROTO_T,
+	C_ORIG_T,
+	C_RESP_T,
+	C_TS, /* data keys, DESIGN.md's first */
+	C_ORIG_ADDR,
+	C_ORIG_PORT,
+	C_RESP_ADDR,
+	C_RESP_PORT,
+	C_PROTO,
+	C_DURATION,
+	C_ORIG_PKTS,
+	C_RESP_PKTS,
+	C_ORIG_IP_BYTES,
+	C_RESP_IP_BYTES,
+	C_ORIG_BYTES,
+	C_RESP_BYTES,
+	C_MISSED,
+	C_ORIG_STATE,
+	C_RESP_STATE,
+	C_CONN_STATE,
+	C_HISTORY,
+	C_PARTIAL,
+	C_VLAN,
+	C_INNER_VLAN,
+	C_END,
+	C_ORIG_TIME, /* -i */
+	C_RESP_TIME,
+	C_MAX
+};
+
+static const struct emit_field conn_fields[C_MAX] = {
+	[C_START_T] = {"", "Start", EMIT_IN_TABLE, EMIT_LEFT, 26},
+	[C_DUR_T] = {"", "Duration", EMIT_IN_TABLE, EMIT_RIGHT, 10},
+	[C_PROTO_T] = {"", "Proto", EMIT_IN_TABLE, EMIT_LEFT, 5},
+	[C_ORIG_T] = {"", "Originator", EMIT_IN_TABLE, EMIT_LEFT, 21},
+	[C_RESP_T] = {"", "Responder", EMIT_IN_TABLE, EMIT_LEFT, 21},
+	[C_TS] = {"ts", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_ADDR] = {"orig_addr", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_PORT] = {"orig_port", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_RESP_ADDR] = {"resp_addr", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_RESP_PORT] = {"resp_port", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_PROTO] = {"proto", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_DURATION] = {"duration", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_PKTS] = {"orig_pkts", "Orig Pkts", EMIT_IN_ALL, EMIT_RIGHT, 0},
+	[C_RESP_PKTS] = {"resp_pkts", "Resp Pkts", EMIT_IN_ALL, EMIT_RIGHT, 0},
+	[C_ORIG_IP_BYTES] = {"orig_ip_bytes", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_RESP_IP_BYTES] = {"resp_ip_bytes", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_BYTES] = {"orig_bytes", "Orig Bytes", EMIT_IN_ALL, EMIT_RIGHT,
+			  0},
+	[C_RESP_BYTES] = {"resp_bytes", "Resp Bytes", EMIT_IN_ALL, EMIT_RIGHT,
+			  0},
+	[C_MISSED] = {"missed_bytes", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_STATE] = {"orig_state", "Orig State", EMIT_IN_ALL, EMIT_LEFT,
+			  12},
+	[C_RESP_STATE] = {"resp_state", "Resp State", EMIT_IN_ALL, EMIT_LEFT,
+			  12},
+	[C_CONN_STATE] = {"conn_state", "Conn", EMIT_IN_ALL, EMIT_LEFT, 6},
+	[C_HISTORY] = {"history", "History", EMIT_IN_ALL, EMIT_LEFT, 0},
+	[C_PARTIAL] = {"partial", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_VLAN] = {"vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_INNER_VLAN] = {"inner_vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_END] = {"end_reason", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_ORIG_TIME] = {"orig_time_in_state_ms", "Orig Time (ms)",
+			 EMIT_IN_ALL, EMIT_RIGHT, 0},
+	[C_RESP_TIME] = {"resp_time_in_state_ms", "Resp Time (ms)",
+			 EMIT_IN_ALL, EMIT_RIGHT, 0},
+};
+
+struct conn_printer {
+	struct emit *em;
+	FILE *out;
+	struct report_options o;
+	struct emit_field fields[C_MAX];
+	bool flush_each;
+	bool failed;
+};
+
+struct conn_printer *report_conn_begin(FILE *out,
+				       const struct report_options *o,
+				       bool flush_each)
+{
+	struct conn_printer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->out = out;
+	p->o = *o;
+	p->flush_each = flush_each;
+	memcpy(p->fields, conn_fields, sizeof(p->fields));
+	if (!o->time_in_state) /* -i adds the two columns */
+		p->fields[C_ORIG_TIME].where = p->fields[C_RESP_TIME].where = 0;
+	p->em = emit_begin(out, o->format, p->fields, C_MAX, "Connections");
+	if (!p->em || emit_fixed(p->em) < 0) {
+		emit_end(p->em);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* -p, --host (either end), --port (either port). */
+static bool keep(const struct report_options *o, const struct conn_record *r,
+		 const struct addr a[2])
+{
+	bool v6 = a[0].family == ADDR_V6;
+	unsigned bit = r->proto == 6	? (v6 ? REPORT_TCP6 : REPORT_TCP)
+		       : r->proto == 17 ? (v6 ? REPORT_UDP6 : REPORT_UDP)
+					: (v6 ? REPORT_ICMP6 : REPORT_ICMP);
+	if (o->protos && !(o->protos & bit))
+		return false;
+	if (o->nports) {
+		bool hit = false;
+		for (size_t i = 0; i < o->nports; i++)
+			hit = hit || o->ports[i] == r->port[0] ||
+			      o->ports[i] == r->port[1];
+		if (!hit)
+			return false;
+	}
+	if (o->nhosts == 0)
+		return true;
+	for (size_t i = 0; i < o->nhosts; i++)
+		if (addr_prefix_match(&o->hosts[i], &a[0]) ||
+		    addr_prefix_match(&o->hosts[i], &a[1]))
+			return true;
+	return false;
+}
+
+void report_conn(void *printer, const struct conn_record *r)
+{
+	struct conn_printer *p = printer;
+	struct addr a[2];
+	uint16_t port;
+	const struct flow *f = r->flow;
+	flow_endpoint(f, r->orig, &a[0], &port);
+	flow_endpoint(f, !r->orig, &a[1], &port);
+	if (!keep(&p->o, r, a))
+		return;
+
+	const char *pname = r->proto == 6 ? "tcp" : r->proto == 17 ? "udp"
+								   : "icmp";
+	char start[48], text[2][ADDR_STRLEN + 16], plain[2][ADDR_STRLEN],
+		br[ADDR_STRLEN], dur[32];
+	double duration = (double)(r->last - r->ts) / WS_NS_PER_SEC;
+	struct emit_value v[C_MAX];
+
+	report_time(r->ts, start, sizeof(start));
+	snprintf(dur, sizeof(dur), "%.6f", duration);
+	for (int i = 0; i < 2; i++) {
+		const char *name = p->o.numeric || r->proto == 1 || r->proto == 58
+					   ? NULL
+					   : services_name(p->o.services,
+							   r->port[i], pname);
+		addr_format(&a[i], plain[i], sizeof(plain[i]));
+		addr_format_bracketed(&a[i], br, sizeof(br));
+		if (name)
+			snprintf(text[i], sizeof(text[i]), "%s:%s", br, name);
+		else
+			snprintf(text[i], sizeof(text[i]), "%s:%u", br,
+				 r->port[i]);
+	}
+	bool tcp = r->proto == 6;
+	v[C_START_T] = ev_str(start);
+	v[C_DUR_T] = ev_str(dur);
+	v[C_PROTO_T] = ev_str(tcp ? "TCP" : r->proto == 17 ? "UDP" : "ICMP");
+	v[C_ORIG_T] = ev_str(text[0]);
+	v[C_RESP_T] = ev_str(text[1]);
+	v[C_TS] = ev_float((double)r->ts / WS_NS_PER_SEC, 6);
+	v[C_ORIG_ADDR] = ev_str(plain[0]);
+	v[C_ORIG_PORT] = ev_int(r->port[0]);
+	v[C_RESP_ADDR] = ev_str(plain[1]);
+	v[C_RESP_PORT] = ev_int(r->port[1]);
+	v[C_PROTO] = ev_str(pname);
+	/* as Zeek: duration and payload bytes only above zero duration */
+	v[C_DURATION] = r->bytes_known ? ev_float(duration, 6) : ev_null();
+	v[C_ORIG_PKTS] = ev_int((int64_t)r->pkts[0]);
+	v[C_RESP_PKTS] = ev_int((int64_t)r->pkts[1]);
+	v[C_ORIG_IP_BYTES] = ev_int((int64_t)r->ip_bytes[0]);
+	v[C_RESP_IP_BYTES] = ev_int((int64_t)r->ip_bytes[1]);
+	v[C_ORIG_BYTES] = r->bytes_known ? ev_int((int64_t)r->bytes[0])
+					 : ev_null();
+	v[C_RESP_BYTES] = r->bytes_known ? ev_int((int64_t)r->bytes[1])
+					 : ev_null();
+	v[C_MISSED] = ev_int((int64_t)r->missed);
+	for (int i = 0; i < 2; i++) {
+		v[C_ORIG_STATE + i] =
+			r->state[i] < TCP_STATE_MAX
+				? ev_str(tcp_state_names[r->state[i]])
+				: ev_null();
+		v[C_ORIG_TIME + i] =
+			r->state[i] < TCP_STATE_MAX
+				? ev_int((r->last - r->since[i]) / 1000000)
+				: ev_null();
+	}
+	v[C_CONN_STATE] = ev_str(r->conn_state);
+	v[C_HISTORY] = ev_str(r->history);
+	v[C_PARTIAL] = ev_bool(r->partial);
+	v[C_VLAN] = f->key.vlan ? ev_int(f->key.vlan) : ev_null();
+	v[C_INNER_VLAN] = f->key.inner_vlan ? ev_int(f->key.inner_vlan)
+					    : ev_null();
+	v[C_END] = ev_str(conn_end_names[r->why]);
+	if (emit_row(p->em, v) < 0)
+		p->failed = true;
+	if (p->flush_each)
+		fflush(p->out);
+}
+
+int report_conn_end(struct conn_printer *p)
+{
+	if (!p)
+		return -1;
+	int r = emit_end(p->em);
+	bool failed = p->failed;
+	free(p);
+	return failed ? -1 : r;
+}
