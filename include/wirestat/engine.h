@@ -35,6 +35,7 @@ enum conn_end {
 	CONN_END_REUSE,	  /* a new connection on the same tuple */
 	CONN_END_EVICTED, /* the flow table was full */
 	CONN_END_INPUT,	  /* still open when the input ended */
+	CONN_END_OPEN,	  /* not ended: a snapshot of an open connection */
 	CONN_END_MAX
 };
 
@@ -133,8 +134,20 @@ void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx);
  * engine_finish() with those still open, oldest first. */
 void engine_on_conn(struct engine *e, engine_conn_fn fn, void *ctx);
 
-/* The end of the input: flush, report the timer changes due by the
- * latest packet time, and end the open connection records. */
+/* Bring the tables up to the latest packet time: flush, and apply (and
+ * report as events) the timers due by then.  The reports call it. */
+void engine_sync(struct engine *e);
+
+/* Live capture: time has moved on to now (the wall clock) even without
+ * packets; expire what is due. */
+void engine_tick(struct engine *e, ws_time now);
+
+/* With cfg.conn: report the open connections' records as they stand
+ * (end reason "open"), oldest first, without ending them. */
+void engine_conn_snapshot(struct engine *e);
+
+/* The end of the input: engine_sync(), and end the open connection
+ * records. */
 void engine_finish(struct engine *e);
 
 void engine_free(struct engine *e);

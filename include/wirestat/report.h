@@ -61,6 +61,8 @@ struct counter_line {
 	const char *label; /* table text; NULL: made from the key */
 	uint8_t indent;	   /* table nesting level */
 	bool known;	   /* false: the wire cannot tell (shown as such) */
+	const char *why_unknown; /* table text then; NULL: "not visible on
+				  * the wire" */
 	uint8_t table;	   /* enum counter_table */
 	uint64_t value;
 	/* second column (Received/Sent groups): its key, value, known */

@@ -82,6 +82,12 @@ struct stats {
 	struct link_stats links[STATS_MAX_LINKS];
 	unsigned nlinks;
 	struct link_stats hosts; /* with --host: frames to and from them */
+	/* What the capture could not deliver (set by the front end before
+	 * a report): the kernel's counts for live capture, and the file
+	 * packets the filter (-F) dropped. */
+	bool drops_known;
+	uint64_t kernel_received, kernel_dropped, if_dropped;
+	uint64_t filtered;
 };
 
 /* Sum of the decode reasons of one class (enum decode_class). */

@@ -1,6 +1,16 @@
-/* capture.c - pcap/pcapng files through libpcap, merged by timestamp. */
+/* capture.c - where packets come from: pcap/pcapng files and live
+ * interfaces through libpcap, merged by timestamp behind one interface.
+ *
+ * Files are read in timestamp order across inputs.  Live interfaces are
+ * read without blocking (capture_wait() sleeps until one is readable),
+ * and their packets merged by timestamp among those ready.  A filter
+ * (-F) runs in the kernel for live inputs and here for files, so that
+ * the packets it drops from a file are counted.
+ */
 #include "wirestat/capture.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,16 +22,21 @@ struct capture_input {
 	pcap_t *pcap;
 	char *name;
 	int dlt;
+	bool live;
 	bool has_head; /* head/head_hdr hold its next packet */
 	bool done;
 	struct pcap_pkthdr *head_hdr;
 	const u_char *head;
+	struct bpf_program filter; /* files: applied here (has_filter) */
+	bool has_filter;
 };
 
 struct capture {
 	struct capture_input *in;
 	size_t n;
+	bool live;
 	struct capture_input *last; /* returned last: advance it next time */
+	uint64_t filtered;	    /* file packets the filter dropped */
 };
 
 static void input_close(struct capture_input *in)
@@ -38,6 +53,8 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
+		if (c->in[i].has_filter)
+			pcap_freecode(&c->in[i].filter);
 		input_close(&c->in[i]);
 		free(c->in[i].name);
 	}
@@ -149,23 +166,139 @@ out_close:
 	return NULL;
 }
 
-/* Read the next packet of one input into its head; -1 on error. */
-static int input_advance(struct capture_input *in, char *errbuf)
+/* pcap_activate()'s failures, said as what is missing. */
+static int activate_error(struct capture_input *in, int r, char *errbuf)
+{
+	const char *msg = pcap_geterr(in->pcap);
+	switch (r) {
+	case PCAP_ERROR_PERM_DENIED:
+	case PCAP_ERROR_PROMISC_PERM_DENIED:
+		return ws_error(errbuf,
+				"cannot capture on %s: permission denied (it "
+				"needs CAP_NET_RAW%s: run as root, or give "
+				"wirestat the capabilities with setcap "
+				"cap_net_raw,cap_net_admin=eip)",
+				in->name,
+				r == PCAP_ERROR_PROMISC_PERM_DENIED
+					? " and CAP_NET_ADMIN for promiscuous "
+					  "mode"
+					: "");
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return ws_error(errbuf, "cannot capture on %s: no such interface",
+				in->name);
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return ws_error(errbuf, "cannot capture on %s: the interface is "
+				"down", in->name);
+	default:
+		return ws_error(errbuf, "cannot capture on %s: %s", in->name,
+				msg && *msg ? msg : pcap_statustostr(r));
+	}
+}
+
+static int open_live(struct capture_input *in,
+		     const struct capture_live_options *o, char *errbuf)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	in->live = true;
+	in->pcap = pcap_create(in->name, perr);
+	if (!in->pcap)
+		return ws_error(errbuf, "cannot capture on %s: %s", in->name,
+				perr);
+	pcap_set_snaplen(in->pcap, o->snaplen ? o->snaplen : 262144);
+	pcap_set_promisc(in->pcap, !o->no_promisc);
+	pcap_set_timeout(in->pcap, 100);
+	if (o->buffer_mib)
+		pcap_set_buffer_size(in->pcap, o->buffer_mib << 20);
+	if (o->immediate)
+		pcap_set_immediate_mode(in->pcap, 1);
+	pcap_set_tstamp_precision(in->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	int r = pcap_activate(in->pcap);
+	if (r < 0)
+		return activate_error(in, r, errbuf);
+	if (pcap_setnonblock(in->pcap, 1, perr) < 0)
+		return ws_error(errbuf, "cannot capture on %s: %s", in->name,
+				perr);
+	return input_setup(in, errbuf);
+}
+
+struct capture *capture_open_live(const char *const *ifaces, size_t n,
+				  const struct capture_live_options *o,
+				  char *errbuf)
+{
+	struct capture *c = capture_alloc(n, errbuf);
+	if (!c)
+		return NULL;
+	c->live = true;
+	for (size_t i = 0; i < n; i++) {
+		struct capture_input *in = &c->in[i];
+		in->name = strdup(ifaces[i]);
+		if (!in->name) {
+			ws_error(errbuf, "out of memory opening the capture");
+			goto out_close;
+		}
+		if (open_live(in, o, errbuf) < 0)
+			goto out_close;
+	}
+	return c;
+out_close:
+	capture_close(c);
+	return NULL;
+}
+
+int capture_set_filter(struct capture *c, const char *expr, char *errbuf)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct capture_input *in = &c->in[i];
+		struct bpf_program prog;
+		if (pcap_compile(in->pcap, &prog, expr, 1,
+				 PCAP_NETMASK_UNKNOWN) < 0)
+			return ws_error(errbuf, "bad filter '%s': %s", expr,
+					pcap_geterr(in->pcap));
+		if (in->live) { /* the kernel drops what does not match */
+			int r = pcap_setfilter(in->pcap, &prog);
+			pcap_freecode(&prog);
+			if (r < 0)
+				return ws_error(errbuf, "%s: cannot set the "
+						"filter: %s", in->name,
+						pcap_geterr(in->pcap));
+		} else {
+			if (in->has_filter)
+				pcap_freecode(&in->filter);
+			in->filter = prog;
+			in->has_filter = true;
+		}
+	}
+	return 0;
+}
+
+/* Read the next packet of one input into its head; -1 on error.  A live
+ * input with nothing ready keeps no head and is not done. */
+static int input_advance(struct capture *c, struct capture_input *in,
+			 char *errbuf)
 {
 	in->has_head = false;
-	if (in->done)
-		return 0;
-	int r = pcap_next_ex(in->pcap, &in->head_hdr, &in->head);
-	if (r == 1) {
-		in->has_head = true;
-		return 0;
+	while (!in->done) {
+		int r = pcap_next_ex(in->pcap, &in->head_hdr, &in->head);
+		if (r == 1) {
+			if (in->has_filter &&
+			    !pcap_offline_filter(&in->filter, in->head_hdr,
+						 in->head)) {
+				c->filtered++;
+				continue;
+			}
+			in->has_head = true;
+			return 0;
+		}
+		if (r == 0) /* live: nothing ready now */
+			return 0;
+		if (r == PCAP_ERROR) {
+			ws_error(errbuf, "%s: %s", in->name,
+				 pcap_geterr(in->pcap));
+			input_close(in);
+			return -1;
+		}
+		input_close(in); /* PCAP_ERROR_BREAK: end of file */
 	}
-	if (r == PCAP_ERROR) {
-		ws_error(errbuf, "%s: %s", in->name, pcap_geterr(in->pcap));
-		input_close(in);
-		return -1;
-	}
-	input_close(in); /* PCAP_ERROR_BREAK: end of file */
 	return 0;
 }
 
@@ -187,20 +320,26 @@ static ws_time head_ts(const struct capture_input *in)
 	return sec * WS_NS_PER_SEC + nsec;
 }
 
+static void fill(const struct capture *c, const struct capture_input *in,
+		 struct capture_packet *pkt)
+{
+	pkt->ts = head_ts(in);
+	pkt->caplen = in->head_hdr->caplen;
+	pkt->len = in->head_hdr->len;
+	pkt->dlt = in->dlt;
+	pkt->input = (unsigned)(in - c->in);
+	pkt->data = in->head;
+}
+
 int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 {
 	if (c->n == 1) { /* one input: nothing to merge */
 		struct capture_input *in = &c->in[0];
-		if (input_advance(in, errbuf) < 0)
+		if (input_advance(c, in, errbuf) < 0)
 			return -1;
 		if (!in->has_head)
-			return 0;
-		pkt->ts = head_ts(in);
-		pkt->caplen = in->head_hdr->caplen;
-		pkt->len = in->head_hdr->len;
-		pkt->dlt = in->dlt;
-		pkt->input = 0;
-		pkt->data = in->head;
+			return in->done ? 0 : CAPTURE_AGAIN;
+		fill(c, in, pkt);
 		return 1;
 	}
 	for (size_t i = 0; i < c->n; i++) {
@@ -208,32 +347,67 @@ int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 		if (in == c->last || (!in->has_head && !in->done)) {
 			if (in == c->last)
 				c->last = NULL;
-			if (input_advance(in, errbuf) < 0)
+			if (input_advance(c, in, errbuf) < 0)
 				return -1;
 		}
 	}
 	struct capture_input *best = NULL;
-	ws_time best_ts = 0;
+	bool waiting = false;
 	for (size_t i = 0; i < c->n; i++) {
 		struct capture_input *in = &c->in[i];
-		if (!in->has_head)
-			continue;
-		ws_time ts = head_ts(in);
-		if (!best || ts < best_ts) {
+		waiting = waiting || (!in->has_head && !in->done);
+		if (in->has_head &&
+		    (!best || head_ts(in) < head_ts(best)))
 			best = in;
-			best_ts = ts;
-		}
 	}
 	if (!best)
-		return 0;
+		return waiting ? CAPTURE_AGAIN : 0;
 	c->last = best;
-	pkt->ts = best_ts;
-	pkt->caplen = best->head_hdr->caplen;
-	pkt->len = best->head_hdr->len;
-	pkt->dlt = best->dlt;
-	pkt->input = (unsigned)(best - c->in);
-	pkt->data = best->head;
+	fill(c, best, pkt);
 	return 1;
+}
+
+int capture_wait(struct capture *c, int timeout_ms)
+{
+	struct pollfd fds[64];
+	nfds_t n = 0;
+	for (size_t i = 0; i < c->n && n < 64; i++) {
+		struct capture_input *in = &c->in[i];
+		if (!in->live || in->done)
+			continue;
+		int fd = pcap_get_selectable_fd(in->pcap);
+		if (fd >= 0)
+			fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	if (n == 0)
+		return 0;
+	int r = poll(fds, n, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -1;
+	return r > 0;
+}
+
+bool capture_is_live(const struct capture *c)
+{
+	return c->live;
+}
+
+int capture_stats(struct capture *c, struct capture_drops *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->filtered = c->filtered;
+	if (!c->live)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct pcap_stat ps;
+		if (c->in[i].done || pcap_stats(c->in[i].pcap, &ps) < 0)
+			continue;
+		out->received += ps.ps_recv;
+		out->dropped += ps.ps_drop;
+		out->if_dropped += ps.ps_ifdrop;
+		out->known = true;
+	}
+	return 0;
 }
 
 size_t capture_inputs(const struct capture *c)

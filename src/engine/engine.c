@@ -150,6 +150,7 @@ const char *const conn_end_names[CONN_END_MAX] = {
 	[CONN_END_REUSE] = "reused",
 	[CONN_END_EVICTED] = "evicted",
 	[CONN_END_INPUT] = "end_of_input",
+	[CONN_END_OPEN] = "open",
 };
 
 static struct conn_ext *conn_ext(struct flow *f)
@@ -604,9 +605,9 @@ static int record_cmp(const void *pa, const void *pb)
 	return a->orig - b->orig;
 }
 
-/* The records still open at the end of the input, oldest first (an idle
- * one ends as idle). */
-static void conn_finish(struct engine *e)
+/* The records still open, oldest first: at the end of the input they end
+ * (an idle one as idle); a snapshot leaves them open. */
+static void conn_report_open(struct engine *e, bool end)
 {
 	size_t n = 0, cap = 0;
 	struct conn_record *v = NULL;
@@ -622,11 +623,13 @@ static void conn_finish(struct engine *e)
 			v = nv;
 			cap = c2;
 		}
-		enum conn_end why = e->now - f->last_ts >= conn_idle(e, x)
+		enum conn_end why = !end ? CONN_END_OPEN
+				    : e->now - f->last_ts >= conn_idle(e, x)
 					    ? CONN_END_IDLE
 					    : CONN_END_INPUT;
 		conn_fill(f, why, f->last_ts, &v[n++]);
-		x->active = 0;
+		if (end)
+			x->active = 0;
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), record_cmp);
@@ -635,13 +638,36 @@ static void conn_finish(struct engine *e)
 	free(v);
 }
 
-void engine_finish(struct engine *e)
+void engine_sync(struct engine *e)
 {
 	engine_flush(e);
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f))
 		advance(e, f, e->now);
+}
+
+void engine_tick(struct engine *e, ws_time now)
+{
+	engine_flush(e);
+	if (now <= e->now)
+		return;
+	e->now = now;
+	e->stats.last_ts = now;
+	flow_expire(e->flows, now);
+	e->next_expiry = now + WS_NS_PER_SEC;
+}
+
+void engine_conn_snapshot(struct engine *e)
+{
+	engine_flush(e);
 	if (e->cfg.conn)
-		conn_finish(e);
+		conn_report_open(e, false);
+}
+
+void engine_finish(struct engine *e)
+{
+	engine_sync(e);
+	if (e->cfg.conn)
+		conn_report_open(e, true);
 }
 
 void engine_flush(struct engine *e)

@@ -96,7 +96,9 @@ static void group_table(FILE *out, const struct counter_group *g)
 		if (l->known)
 			fprintf(out, "%" PRIu64 "\n", l->value);
 		else
-			fputs("n/a (not visible on the wire)\n", out);
+			fprintf(out, "n/a (%s)\n",
+				l->why_unknown ? l->why_unknown
+					       : "not visible on the wire");
 	}
 }
 

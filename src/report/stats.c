@@ -66,6 +66,20 @@ static void packets_group(struct group_buf *b, const struct stats *s)
 	}
 	add(b, "out_of_time_order", "Packets Out Of Time Order", 0, COUNTER_SHOW,
 	    s->ts_backwards);
+	add(b, "filtered", "Packets Filtered Out (-F)", 0, COUNTER_SHOW,
+	    s->filtered);
+	add(b, "kernel_received", "Packets Received by the Kernel", 0,
+	    COUNTER_SHOW, s->kernel_received);
+	b->lines[b->n - 1].known = s->drops_known;
+	b->lines[b->n - 1].why_unknown = "live capture only";
+	add(b, "kernel_dropped", "Dropped by the Kernel", 0, COUNTER_SHOW,
+	    s->kernel_dropped);
+	b->lines[b->n - 1].known = s->drops_known;
+	b->lines[b->n - 1].why_unknown = "live capture only";
+	add(b, "interface_dropped", "Dropped by the Interface", 0,
+	    COUNTER_SHOW, s->if_dropped);
+	b->lines[b->n - 1].known = s->drops_known;
+	b->lines[b->n - 1].why_unknown = "live capture only";
 }
 
 static void flows_group(struct group_buf *b, struct engine *e)
@@ -307,7 +321,7 @@ int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 	uint64_t estab[2];
 	size_t n = 0;
 
-	engine_finish(e);
+	engine_sync(e);
 	memset(bufs, 0, sizeof(bufs));
 	curr_estab(e, o, estab);
 	ip_group(&bufs[G_IP], &ps->ip[0], false);
@@ -395,7 +409,7 @@ int report_interfaces(FILE *out, struct engine *e,
 	const struct stats *s = &e->stats;
 	size_t n = 0;
 
-	engine_finish(e);
+	engine_sync(e);
 	memset(bufs, 0, sizeof(bufs));
 	memset(&total, 0, sizeof(total));
 	if (o->nhosts) {

@@ -1,10 +1,12 @@
-/* fuzz_packet.c - libFuzzer target: the decoder, flow table and TCP
- * machine fed one packet at a time, then the report.
+/* fuzz_packet.c - libFuzzer target: the decoder, flow table, TCP machine
+ * and Zeek view fed one packet at a time, then every report.
  *
- * Input: byte 0 picks the link type; then records of a 2-byte big-endian
- * length followed by that many bytes, each fed as one packet 1 ms after
- * the previous (a high bit in the length moves the clock 61 s instead, to
- * reach the timers).  A small flow cap makes eviction happen. */
+ * Input: byte 0 picks the link type (low 3 bits), the output format, and
+ * whether connection records and events are on (bits 6 and 7); then
+ * records of a 2-byte big-endian length followed by that many bytes, each
+ * fed as one packet 1 ms after the previous (a high bit in the length
+ * moves the clock 61 s instead, to reach the timers).  A small flow cap
+ * makes eviction happen. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,10 +26,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct engine e;
-	struct engine_config cfg = {.max_flows = 64};
+	struct addr_prefix host;
 	char err[WS_ERRBUF_SIZE];
-	if (size < 1 || engine_init(&e, &cfg, err) < 0)
+	if (size < 1)
 		return 0;
+	addr_prefix_parse("10.0.0.0/8", &host, err, sizeof(err));
+	struct engine_config cfg = {
+		.max_flows = 64,
+		.conn = data[0] & 0x40,
+		.hosts = &host,
+		.nhosts = (data[0] >> 5) & 1,
+	};
+	if (engine_init(&e, &cfg, err) < 0)
+		return 0;
+	FILE *null = fopen("/dev/null", "w");
+	if (!null) {
+		engine_free(&e);
+		return 0;
+	}
+	struct report_options o = {.all = true, .numeric = true,
+				   .time_in_state = true,
+				   .format = (enum emit_format)(data[0] % 3)};
+	struct conn_printer *cp = NULL;
+	struct event_printer *ep = NULL;
+	if (cfg.conn && (cp = report_conn_begin(null, &o, false)))
+		engine_on_conn(&e, report_conn, cp);
+	if ((data[0] & 0x80) && (ep = report_events_begin(null, &o, false)))
+		engine_on_event(&e, report_event, ep);
+
 	int dlt = dlts[data[0] % (sizeof(dlts) / sizeof(dlts[0]))];
 	size_t off = 1;
 	ws_time t = WS_SEC(1700000000);
@@ -42,15 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      (uint32_t)len + (data[0] >> 7) * 100);
 		off += len;
 	}
+	engine_finish(&e);
 	if (!stats_balanced(&e.stats))
 		abort(); /* a packet not accounted for */
-	FILE *null = fopen("/dev/null", "w");
-	if (null) {
-		struct report_options o = {.all = true, .numeric = true,
-					   .format = (enum emit_format)(data[0] % 3)};
-		report_sockets(null, &e, &o);
-		fclose(null);
-	}
+	report_sockets(null, &e, &o);
+	report_stats(null, &e, &o);
+	const char *name = "fuzz";
+	report_interfaces(null, &e, &o, &name, 1);
+	report_conn_end(cp);
+	report_events_end(ep);
+	fclose(null);
 	engine_free(&e);
 	return 0;
 }

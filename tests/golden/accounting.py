@@ -31,7 +31,9 @@ def check(wirestat, path):
         return f"packets {w['packets']} != classes {total}"
     reasons = {k: v for k, v in w.items()
                if k not in CLASSES and k not in
-               ("group", "packets", "bytes", "out_of_time_order")}
+               ("group", "packets", "bytes", "out_of_time_order",
+                "filtered", "kernel_received", "kernel_dropped",
+                "interface_dropped")}
     if sum(reasons.values()) != w["packets"]:
         return f"packets {w['packets']} != reasons {sum(reasons.values())}"
     return None
