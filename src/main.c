@@ -476,12 +476,12 @@ static int run_capture(struct run *run)
 	bool live = capture_is_live(run->cap);
 	ws_time start = live ? wall_clock() : 0, next = 0;
 	uint64_t packets = 0;
-	int status = EXIT_OK, r;
+	int status = EXIT_OK;
 
 	if (live && o->interval)
 		next = start + o->interval;
 	while (!stop_requested) {
-		r = capture_next(run->cap, &pkt, errbuf);
+		int r = capture_next(run->cap, &pkt, errbuf);
 		if (r == 1) {
 			if (!live && start == 0) {
 				start = pkt.ts;

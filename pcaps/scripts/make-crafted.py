@@ -1810,6 +1810,541 @@ def pcapng_bad_block():
     return b"".join(blocks)
 
 
+# ---------------------------------------------------------------- --conn
+# Captures for the connection view (--conn): Zeek's conn_state values,
+# history letters and connection boundaries.  The docstrings say which
+# Zeek definition each connection exercises and what Zeek's conn.log
+# would hold for it; the sources are scripts/base/protocols/conn/
+# main.zeek (conn_state(), the history table) and src/packet_analysis/
+# protocol/tcp/TCPSessionAdapter.cc (update_history(), IsReuse(), the
+# Update*State() functions, ConnectionClosed(), AttemptTimer()).  The
+# golden tests conn-* in tests/golden/TESTLIST run wirestat --conn over
+# them.  Each connection has its own client port; 10.0.0.2 serves.
+
+
+@capture("conn-states.pcap")
+def conn_states():
+    """One connection per TCP conn_state of main.zeek's conn_state(),
+    all within 1.2 s (no attempt or close delay runs out):
+      41001 S0     SYN only: orig SYN_SENT, resp INACTIVE.  "S".
+      41002 S1     handshake and data: both ESTABLISHED.  "ShADa".
+      41003 SF     data both ways, FIN and ACK both ways: both CLOSED.
+                   "ShADadFf".
+      41004 REJ    SYN answered by RST,ACK: resp RESET while orig is
+                   SYN_SENT.  "Sr".
+      41005 S2     handshake, orig FIN: orig CLOSED, resp ESTABLISHED.
+                   "ShAF".
+      41006 S3     handshake, resp FIN.  "ShAf".
+      41007 RSTO   handshake, orig RST: orig RESET, resp ESTABLISHED.
+                   "ShAR".
+      41008 RSTR   handshake, resp RST.  "ShAr".
+      41009 RSTOS0 SYN then RST from orig, resp silent: orig RESET, resp
+                   INACTIVE, history matches /^?S[^HAFGIQ]*R.*/.  "SR".
+      41010 RSTRH  SYN-ACK then RST from :80, no SYN: the first packet
+                   is a SYN-ACK from a likely server port, so Zeek flips
+                   (TCP.cc WantConnection()): the client originates,
+                   resp RESET, orig INACTIVE.  "^hr".
+      41011 SH     SYN then FIN from orig, no SYN-ACK: orig CLOSED, resp
+                   INACTIVE.  "SF".
+      41012 SHR    SYN-ACK then FIN from :80, no SYN: flipped, resp
+                   CLOSED, orig INACTIVE.  "^hf".
+      41013 OTH    midstream data and its ACK, no SYN, from the client's
+                   (unlikely) port: both TCP_PARTIAL.  "Da".
+      41014 OTH    SYN-ACK then RST from :9999 (not a likely server
+                   port: no flip, the SYN-ACK's sender originates,
+                   SYN_ACK_SENT then RESET, resp INACTIVE): history "HR"
+                   fails RSTOS0's /^?S[^HAFGIQ]*R.*/.
+    """
+    cap = Capture("conn-states")
+    c = Conn(cap, cport=41001)
+    c.seg(0, "S")
+    c = Conn(cap, cport=41002)
+    c.handshake()
+    c.exchange(0)
+    c = Conn(cap, cport=41003)
+    c.handshake()
+    c.exchange(0, 100)
+    c.exchange(1, 50)
+    c.seg(0, "FA")
+    c.seg(1, "A")
+    c.seg(1, "FA")
+    c.seg(0, "A")
+    c = Conn(cap, cport=41004)
+    c.seg(0, "S")
+    c.seg(1, "RA", seq=0)
+    c = Conn(cap, cport=41005)
+    c.handshake()
+    c.seg(0, "FA")
+    c = Conn(cap, cport=41006)
+    c.handshake()
+    c.seg(1, "FA")
+    c = Conn(cap, cport=41007)
+    c.handshake()
+    c.seg(0, "RA")
+    c = Conn(cap, cport=41008)
+    c.handshake()
+    c.seg(1, "RA")
+    c = Conn(cap, cport=41009)
+    c.seg(0, "S")
+    c.seg(0, "R")
+    c = Conn(cap, cport=41010)
+    c.nxt[0] += 1  # the SYN, never seen
+    c.seg(1, "SA")
+    c.seg(1, "R")
+    c = Conn(cap, cport=41011)
+    c.seg(0, "S")
+    c.seg(0, "F")
+    c = Conn(cap, cport=41012)
+    c.nxt[0] += 1
+    c.seg(1, "SA")
+    c.seg(1, "FA")
+    c = Conn(cap, cport=41013, cisn=123456789, sisn=987654321)
+    c.seg(0, "PA", b"x" * 100)
+    c.seg(1, "A")
+    c = Conn(cap, cport=41014, sport=9999)
+    c.nxt[0] += 1
+    c.seg(1, "SA")
+    c.seg(1, "R")
+    return cap.pcap()
+
+
+@capture("conn-letters.pcap")
+def conn_letters():
+    """History letters (main.zeek's table; update_history()), one
+    connection each, all within 1.5 s:
+      42001 a, d once per direction: three data segments each way, each
+            acknowledged, then a normal close.  "ShADadFf", SF.
+      42002 I once: FIN+RST (inconsistent) from orig, twice.  "ShAI",
+            RSTO (UpdateEstablishedState(): a RST with the FIN resets).
+      42003 i once: the same from resp.  "ShAi", RSTR.
+      42004 Q once: SYN+FIN+ACK from the established orig, twice (a SYN
+            with ACK is no reuse while orig is active, IsReuse()).
+            "ShAQ", S2 (the FIN closes orig).
+      42005 Q: a lone SYN+FIN (a scan), sent twice.  The first closes the
+            connection at once (ConnectionClosed(): peer INACTIVE), so
+            the second SYN is a reuse (IsReuse(): IsClosed()): two
+            records, each "Q", SH.
+      42006 q once: SYN, then SYN+RST+ACK from resp, twice.  "Sq", RSTR
+            (the SYN-ACK part establishes both sides first).
+      42007 F again only with a new sequence number: FIN, the same FIN
+            again, then a FIN after 10 bytes of data (hist_last_FIN is
+            the FIN's number after the data).  "ShAFF", S2, 10 bytes.
+      42008 f likewise from resp, 5 bytes.  "ShAff", S3.
+      42009 R again only with a new sequence number: RST, the same RST,
+            a RST one further.  "ShARR", RSTO.
+      42010 r likewise.  "ShArr", RSTR.
+      42011 h again with a new sequence number: SYN-ACK, RST, then a
+            SYN-ACK with another ISN (init_endpoint() keeps a RESET
+            endpoint's start, so its relative number is not 0).  "Shrh",
+            RSTR.
+      42012 H again, and OTH: from :9000 (no flip) a SYN-ACK, a RST and a
+            SYN-ACK with another ISN.  "HRH"; orig RESET, resp INACTIVE,
+            "HRH" fails RSTOS0's regexp: OTH.
+      42013 x: 5 letters then 20 RSTs with new numbers, 25 letters in
+            Zeek's history; wirestat keeps 22 and writes x (documented
+            difference: Zeek's history has no limit).
+    """
+    cap = Capture("conn-letters")
+    c = Conn(cap, cport=42001)
+    c.handshake()
+    for _ in range(3):
+        c.exchange(0, 100)
+    for _ in range(3):
+        c.exchange(1, 100)
+    c.seg(0, "FA")
+    c.seg(1, "A")
+    c.seg(1, "FA")
+    c.seg(0, "A")
+    c = Conn(cap, cport=42002)
+    c.handshake()
+    fin = c.nxt[0]
+    c.seg(0, "FRA")
+    c.seg(0, "FRA", seq=fin)
+    c = Conn(cap, cport=42003)
+    c.handshake()
+    fin = c.nxt[1]
+    c.seg(1, "FRA")
+    c.seg(1, "FRA", seq=fin)
+    c = Conn(cap, cport=42004)
+    c.handshake()
+    s = c.nxt[0]
+    c.seg(0, "SFA", seq=s)
+    c.seg(0, "SFA", seq=s)
+    c = Conn(cap, cport=42005)
+    c.seg(0, "SF")
+    c.seg(0, "SF", seq=1000)
+    c = Conn(cap, cport=42006)
+    c.seg(0, "S")
+    c.seg(1, "SRA")
+    c.seg(1, "SRA", seq=5000)
+    c = Conn(cap, cport=42007)
+    c.handshake()
+    fin = c.nxt[0]
+    c.seg(0, "FA")
+    c.seg(0, "FA", seq=fin)
+    c.seg(0, "FPA", b"f" * 10, seq=fin)
+    c = Conn(cap, cport=42008)
+    c.handshake()
+    fin = c.nxt[1]
+    c.seg(1, "FA")
+    c.seg(1, "FA", seq=fin)
+    c.seg(1, "FPA", b"f" * 5, seq=fin)
+    c = Conn(cap, cport=42009)
+    c.handshake()
+    r = c.nxt[0]
+    c.seg(0, "R", seq=r)
+    c.seg(0, "R", seq=r)
+    c.seg(0, "R", seq=r + 1)
+    c = Conn(cap, cport=42010)
+    c.handshake()
+    r = c.nxt[1]
+    c.seg(1, "R", seq=r)
+    c.seg(1, "R", seq=r)
+    c.seg(1, "R", seq=r + 1)
+    c = Conn(cap, cport=42011)
+    c.seg(0, "S")
+    c.seg(1, "SA")
+    c.seg(1, "R")
+    c.seg(1, "SA", seq=7000)
+    c = Conn(cap, cport=42012, sport=9000)
+    c.nxt[0] += 1
+    c.seg(1, "SA")
+    c.seg(1, "R")
+    c.seg(1, "SA", seq=9000)
+    c = Conn(cap, cport=42013)
+    c.handshake()
+    c.exchange(0)
+    r = c.nxt[0]
+    for i in range(20):
+        c.seg(0, "R", seq=r + i)
+    return cap.pcap()
+
+
+@capture("conn-scaled.pcap")
+def conn_scaled():
+    """The logarithmic letters t, w and g (Connection::
+    ScaledHistoryEntry(): the letter at the 1st, 10th and 100th event).
+    Bulk packets 1 ms apart; every connection stays established.
+      43001-43005 T: orig's 100-byte segment retransmitted 1, 9, 10, 99
+            and 100 times (update_last_seq(): payload that does not
+            advance last_seq is DidRxmit()): "ShADaT", "ShADaT",
+            "ShADaTT", "ShADaTT", "ShADaTTT".
+      43006 t: resp's 50-byte segment retransmitted 10 times: "ShAdtt".
+      43007-43009 w: resp's pure ACK with a zero window 1, 10 and 100
+            times (update_window(): ZeroWindow()): "ShADaw", "ShADaww",
+            "ShADawww".
+      43010 W: orig's zero-window ACK 10 times: "ShAWW".
+      43011-43013 G: rounds of "orig's segment captured, its next
+            segment not captured, resp's ACK of both", 1, 10 and 100
+            rounds: each ACK reveals one 100-byte content gap
+            (TCP_Reassembler::AckReceived() -> Gap()): "ShADaG",
+            "ShADaGG", "ShADaGGG"; missed_bytes 100, 1000, 10000.
+      43014 g: the same once in resp's data: "ShAdg", missed 100.
+    """
+    cap = Capture("conn-scaled")
+    ms = 1 * MS
+    port = 43001
+    for n in (1, 9, 10, 99, 100):
+        c = Conn(cap, cport=port)
+        port += 1
+        c.handshake()
+        s = c.nxt[0]
+        c.exchange(0, 100)
+        for _ in range(n):
+            c.seg(0, "PA", b"x" * 100, seq=s, dt=ms)
+    c = Conn(cap, cport=port)
+    port += 1
+    c.handshake()
+    s = c.nxt[1]
+    c.exchange(1, 50)
+    for _ in range(10):
+        c.seg(1, "PA", b"y" * 50, seq=s, dt=ms)
+    for n in (1, 10, 100):
+        c = Conn(cap, cport=port)
+        port += 1
+        c.handshake()
+        c.seg(0, "PA", b"x" * 100)
+        for _ in range(n):
+            c.seg(1, "A", win=0, dt=ms)
+    c = Conn(cap, cport=port)
+    port += 1
+    c.handshake()
+    for _ in range(10):
+        c.seg(0, "A", win=0, dt=ms)
+    for n in (1, 10, 100):
+        c = Conn(cap, cport=port)
+        port += 1
+        c.handshake()
+        for _ in range(n):
+            c.seg(0, "PA", b"x" * 100, dt=ms)
+            c.nxt[0] += 100  # a segment the capture missed
+            c.seg(1, "A", dt=ms)
+    c = Conn(cap, cport=port)
+    c.handshake()
+    c.seg(1, "PA", b"y" * 100)
+    c.nxt[1] += 100
+    c.seg(0, "A")
+    return cap.pcap()
+
+
+@capture("conn-synack-reversal.pcap")
+def conn_synack_reversal():
+    """The SYN-ACK captured before its SYN (two taps, reordered), ports
+    40000 and 50000 (neither a likely server port, so no flip on the
+    first packet): the SYN-ACK's sender B (10.0.0.2:50000) originates
+    (SYN_ACK_SENT, "H"); A's SYN carries the ISN B acknowledged, so it is
+    no reuse (IsReuse()'s SYN/SYN-ACK reversal case) and
+    UpdateInactiveState() flips the roles ("s" recorded by A as the
+    responder, then "^") and establishes both; A's ACK, now as
+    originator, is "A".  One record: orig A, "Hs^A", S1."""
+    cap = Capture("conn-synack-reversal")
+    c = Conn(cap, cport=40000, sport=50000)
+    c.nxt[0] += 1
+    c.seg(1, "SA", dt=1 * MS)
+    c.seg(0, "S", seq=1000, dt=1 * MS)
+    c.seg(0, "A", dt=1 * MS)
+    return cap.pcap()
+
+
+@capture("conn-syn-new-isn.pcap")
+def conn_syn_new_isn():
+    """An unanswered SYN (ISN 1000), and 1 s later a SYN from the same
+    port with ISN 2000, answered.  s never repeats in one record: a SYN
+    whose number differs from the originator's ISN is a reuse
+    (IsReuse(): SYN_seq_jump), so Zeek logs the first attempt ("S", S0,
+    end reused) and starts a new connection ("ShA", S1)."""
+    cap = Capture("conn-syn-new-isn")
+    c = Conn(cap, cport=44000)
+    c.seg(0, "S", at=0)
+    c.nxt[0] = 2000
+    c.seg(0, "S", at=1 * SEC)
+    c.seg(1, "SA")
+    c.seg(0, "A")
+    return cap.pcap()
+
+
+@capture("conn-attempt-delay.pcap")
+def conn_attempt_delay():
+    """tcp_attempt_delay (5 s): the originator's first SYN arms
+    AttemptTimer(); when it fires with orig still SYN_SENT and resp
+    INACTIVE, the connection is removed, and a SYN retransmitted later
+    opens a new one.  Linux retries at 1, 3, 7 and 15 s.
+      44001: SYNs at 0, 1, 3 and 7 s (same ISN), the SYN-ACK and ACK at
+            7.01 and 7.02 s: records [0, 3] "S" S0 3 packets, and
+            [7, 7.02] "ShA" S1.
+      44002: SYNs at 0.5, 1.5, 3.5, 7.5 and 15.5 s, never answered:
+            [0.5, 3.5] "S" S0 3 packets, [7.5] "S" S0 (its own timer
+            fires at 12.5 s), [15.5] "S" S0.
+    The capture ends at 15.5 s."""
+    cap = Capture("conn-attempt-delay")
+    a = Conn(cap, cport=44001)
+    b = Conn(cap, cport=44002)
+    for t in (0, 1, 3):
+        a.seg(0, "S", seq=1000, at=t * SEC)
+        b.seg(0, "S", seq=1000, at=t * SEC + 500 * MS)
+    a.seg(0, "S", seq=1000, at=7 * SEC)
+    a.seg(1, "SA", at=7 * SEC + 10 * MS)
+    a.seg(0, "A", at=7 * SEC + 20 * MS)
+    b.seg(0, "S", seq=1000, at=7 * SEC + 500 * MS)
+    b.seg(0, "S", seq=1000, at=15 * SEC + 500 * MS)
+    return cap.pcap()
+
+
+@capture("conn-close-delay.pcap")
+def conn_close_delay():
+    """tcp_close_delay (5 s): once the close is complete (both FINs,
+    ConnectionClosed()), ConnDeleteTimer() removes the connection 5 s
+    after LastTime(), which stops at the completing packet.
+      45001: normal close by the client, completed by the server's FIN at
+            1.0 s (timer at 6.0 s); a duplicate of the client's last ACK
+            at 5.5 s still belongs to it; another at 11 s opens a new
+            connection: a pure ACK from the client's unlikely port, no
+            flip, orig TCP_PARTIAL: "A", OTH.
+      45002: the client resets at 2.0 s (RSTO; ConnectionClosed():
+            complete at once, a RESET endpoint), the server's late data
+            at 3.0 s still belongs to it, its retransmission at 8.5 s
+            (past 7.0 s) opens a new connection: data from :80 without
+            SYN, flipped: "^d", OTH."""
+    cap = Capture("conn-close-delay")
+    c = Conn(cap, cport=45001)
+    c.handshake(at=10 * MS)
+    c.exchange(0)
+    c.seg(0, "FA", at=990 * MS)
+    c.seg(1, "A", at=995 * MS)
+    c.seg(1, "FA", at=1 * SEC)
+    last = c.nxt[0]
+    c.seg(0, "A", at=1 * SEC + 100)
+    c.seg(0, "A", seq=last, at=5 * SEC + 500 * MS)
+    c.seg(0, "A", seq=last, at=11 * SEC)
+    d = Conn(cap, cport=45002)
+    d.handshake(at=1900 * MS)
+    d.seg(0, "RA", at=2 * SEC)
+    s = d.nxt[1]
+    d.seg(1, "PA", b"z" * 100, at=3 * SEC)
+    d.seg(1, "PA", b"z" * 100, seq=s, at=8 * SEC + 500 * MS)
+    # the two connections interleave in time: the file is in time order
+    return pcap_bytes(cap.linktype, sorted(cap.records, key=lambda r: r[0]))
+
+
+@capture("conn-close-delay-trailing.pcap")
+def conn_close_delay_trailing():
+    """The close delay counts from the close, not from the last packet:
+    ConnectionClosed() arms ConnDeleteTimer() at LastTime() + 5 s when the
+    close completes, and LastTime() stops advancing once both sides have
+    closed (TCPSessionAdapter::Process()), so packets that keep coming
+    do not put the removal off.
+      46002: the client resets at 1.0 s (complete at once: a RESET
+            endpoint; timer at 6.0 s); the server, which never got the
+            RST, retransmits its data at 2, 4 and 6.5 s.  Zeek: [0.97,
+            4.0] "ShARdt" RSTO (the second copy is t); at 6.5 s a new
+            connection: data from :80 without SYN, flipped, resp
+            TCP_PARTIAL: "^d" OTH.
+      46001: normal close by the client, completed by the server's FIN
+            at 11.0 s (timer at 16.0 s).  The client's ACKs are lost
+            beyond the tap, so the server retransmits its FIN at 11.2,
+            11.6, 12.4, 14.0, 17.2 and 23.6 s (RTO doubling), each
+            answered by the client (TIME_WAIT).  Zeek: [10.01, 14.0001]
+            "ShADaFf" SF; at 17.2 s a new connection: a FIN from :80
+            without SYN, flipped, resp CLOSED, and the client's ACK leaves
+            orig TCP_PARTIAL: "^fA" SHR (its close is complete at once,
+            the peer being INACTIVE: timer at 22.2 s); at 23.6 s another
+            "^fA" SHR, open at the end of the capture (23.6001 s)."""
+    cap = Capture("conn-close-delay-trailing")
+    d = Conn(cap, cport=46002)
+    d.handshake(at=970 * MS)
+    d.seg(0, "RA", at=1 * SEC)
+    s = d.nxt[1]
+    for t in (2000, 4000, 6500):
+        d.seg(1, "PA", b"z" * 100, seq=s, at=t * MS)
+    c = Conn(cap, cport=46001)
+    c.handshake(at=10 * SEC + 10 * MS)
+    c.exchange(0)
+    c.seg(0, "FA", at=10 * SEC + 990 * MS)
+    c.seg(1, "A", at=10 * SEC + 995 * MS)
+    c.seg(1, "FA", at=11 * SEC)
+    fin = c.nxt[1] - 1
+    c.seg(0, "A", at=11 * SEC + 100)
+    for t in (11200, 11600, 12400, 14000, 17200, 23600):
+        c.seg(1, "FA", seq=fin, at=t * MS)
+        c.seg(0, "A", at=t * MS + 100)
+    return cap.pcap()
+
+
+def echo_pair(cap, src, dst, ident, at, v6=False, n=56):
+    """An ICMP (or ICMPv6) echo request and its reply 10 ms later."""
+    from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest
+    if v6:
+        req = IPv6(src=src, dst=dst) / ICMPv6EchoRequest(id=ident, seq=1) \
+            / Raw(b"p" * n)
+        rep = IPv6(src=dst, dst=src) / ICMPv6EchoReply(id=ident, seq=1) \
+            / Raw(b"p" * n)
+    else:
+        req = IP(src=src, dst=dst, id=ident) / ICMP(id=ident, seq=1) / \
+            Raw(b"p" * n)
+        rep = IP(src=dst, dst=src, id=ident) / \
+            ICMP(type=0, id=ident, seq=1) / Raw(b"p" * n)
+    cap.add_l3(bytes(req), v6, src, dst, at=at)
+    cap.add_l3(bytes(rep), v6, dst, src, dt=10 * MS)
+
+
+@capture("conn-inactivity.pcap")
+def conn_inactivity():
+    """Inactivity timeouts (init-bare.zeek: tcp_inactivity_timeout 5 min
+    once the handshake is over, udp_ and icmp_inactivity_timeout 1 min;
+    Connection::InactivityTimer()): a connection silent that long is
+    removed, and its next packet opens a new one.
+      47001 TCP: handshake and data at 0.01 s, data and ACK at 299.04 s
+            (299 s later: same connection), again at 600.04 s (301 s
+            after 299.05 s: a new one, midstream, "Da" OTH).
+      UDP 50000 -> 53: query and answer at 1 s, at 60 s (59 s later) and
+            at 121 s (61 s after 60.01 s: new).
+      ICMP echo 10.0.0.1 -> 10.0.0.2: at 2 s, at 50 s (other echo id:
+            Zeek's ICMP connection has no id), at 111 s (new).
+    With --idle-timeout 30 every gap above splits."""
+    cap = Capture("conn-inactivity")
+    c = Conn(cap, cport=47001)
+    c.handshake(at=10 * MS)
+    c.exchange(0)
+    udp(cap, C4, 50000, S4, 53, at=1 * SEC)
+    udp(cap, S4, 53, C4, 50000)
+    echo_pair(cap, C4, S4, 1, at=2 * SEC)
+    echo_pair(cap, C4, S4, 2, at=50 * SEC)
+    udp(cap, C4, 50000, S4, 53, at=60 * SEC)
+    udp(cap, S4, 53, C4, 50000)
+    echo_pair(cap, C4, S4, 3, at=111 * SEC)
+    udp(cap, C4, 50000, S4, 53, at=121 * SEC)
+    udp(cap, S4, 53, C4, 50000)
+    c.seg(0, "PA", b"x" * 100, at=299 * SEC + 40 * MS)
+    c.seg(1, "A")
+    c.seg(0, "PA", b"x" * 100, at=600 * SEC + 40 * MS)
+    c.seg(1, "A")
+    return cap.pcap()
+
+
+@capture("conn-udp.pcap")
+def conn_udp():
+    """UDP conn_state (main.zeek: SF both sides sent, S0 the originator
+    only, SHR the responder only) and UDP.cc's history (D/d once) and
+    WantConnection() (flip when only the source port is a likely server
+    port):
+      50010 -> 53   query and answer: "Dd" SF.
+      50011 -> 9999 two datagrams, no answer: "D" S0.
+      53 -> 50012   an answer alone (the query missed): flipped, the
+                    client originates: "^d" SHR.
+      9999 -> 50013 a datagram from an unlikely port: no flip, its
+                    sender originates: "D" S0."""
+    cap = Capture("conn-udp")
+    udp(cap, C4, 50010, S4, 53)
+    udp(cap, S4, 53, C4, 50010)
+    udp(cap, C4, 50011, S4, 9999)
+    udp(cap, C4, 50011, S4, 9999, n=30)
+    udp(cap, S4, 53, C4, 50012, n=40)
+    udp(cap, S4, 9999, C4, 50013)
+    return cap.pcap()
+
+
+@capture("conn-icmp.pcap")
+def conn_icmp():
+    """ICMP connections (ICMP.cc InitConnKey(): the type as the
+    originator's port, the counterpart type or, for one-way messages,
+    the code as the responder's; conn_state OTH; bytes after the 8-byte
+    header; no history letters):
+      echo 10.0.0.1 -> 10.0.0.2, ids 1 and 2: one connection 8/0, 2 and
+            2 packets, 112 and 112 bytes.
+      an echo reply alone from 10.0.0.3: its sender originates, 0/8.
+      time exceeded from the router 10.0.0.254 (type 11 code 0): 11/0.
+      ICMPv6 echo fd00::1 -> fd00::2: 128/129, proto icmp."""
+    cap = Capture("conn-icmp")
+    echo_pair(cap, C4, S4, 1, at=10 * MS)
+    echo_pair(cap, C4, S4, 2, at=30 * MS)
+    rep = IP(src="10.0.0.3", dst=C4, id=9) / ICMP(type=0, id=9, seq=1) / \
+        Raw(b"p" * 24)
+    cap.add_l3(bytes(rep), False, "10.0.0.3", C4)
+    q = IP(src=C4, dst="10.0.0.99", id=5, ttl=1) / \
+        UDP(sport=33434, dport=33435) / Raw(b"t" * 12)
+    te = IP(src="10.0.0.254", dst=C4, id=1) / ICMP(type=11, code=0) / q
+    cap.add_l3(bytes(te), False, "10.0.0.254", C4)
+    echo_pair(cap, C6, S6, 7, at=100 * MS, v6=True)
+    return cap.pcap()
+
+
+@capture("conn-icmp-one-way.pcap")
+def conn_icmp_one_way():
+    """One-way ICMP messages are keyed by direction: InitConnKey() passes
+    is_one_way and IPBasedConnKey::InitTuple() then keeps the sender
+    first instead of the canonical order.  10.0.0.2 sends 10.0.0.1 a port
+    unreachable (3/3), and 10.0.0.1 sends 10.0.0.2 one (3/3): two Zeek
+    connections, 10.0.0.2 -> 10.0.0.1 and 10.0.0.1 -> 10.0.0.2, each
+    with one originator packet (a request/reply pair such as echo 8/0
+    meets in one connection; one-way messages do not)."""
+    cap = Capture("conn-icmp-one-way")
+    q = udp(cap, C4, 50020, S4, 7777)
+    port_unreachable(cap, q)
+    q = udp(cap, S4, 50021, C4, 7778)
+    port_unreachable(cap, q)
+    return cap.pcap()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
