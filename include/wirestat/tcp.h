@@ -96,6 +96,7 @@ enum {
 	EP_HALF_CLOSED_LIVE = 0x0080, /* in FIN_WAIT_2 but still reading */
 	EP_ANSWERED = 0x0100,	  /* it sent SYN-ACK or data (a real socket) */
 	EP_ACK_PENDING = 0x0200,  /* lossy, and an ACK to it is on its way */
+	EP_ICMP_ABORTED = 0x0400, /* SYN_SENT ended by an ICMP error */
 };
 
 struct tcp_endpoint {

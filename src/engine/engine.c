@@ -90,6 +90,7 @@ static void count_transition(struct engine *e, struct flow *f, int side,
 		return;
 	struct tcp_stats *t = &e->stats.proto.tcp[f->key.family == ADDR_V6];
 	uint8_t counted = side ? FLOW_F_OPEN_COUNTED_1 : FLOW_F_OPEN_COUNTED_0;
+	bool was_counted = f->flags & counted;
 	if (new_state == TCP_SYN_SENT && !(f->flags & counted)) {
 		t->active_opens++;
 		f->flags |= counted;
@@ -102,6 +103,18 @@ static void count_transition(struct engine *e, struct flow *f, int side,
 	if ((old_state == TCP_SYN_SENT || old_state == TCP_SYN_RECEIVED) &&
 	    new_state == TCP_CLOSED)
 		t->attempt_fails++;
+	/* A passive open taken on a delivery assumption and undone (its
+	 * SYN-ACK repeated): Linux never created the child. */
+	if (old_state == TCP_ESTABLISHED && new_state == TCP_SYN_RECEIVED &&
+	    side != f->u.tcp.client && was_counted) {
+		t->passive_opens--;
+		f->flags &= (uint8_t)~counted;
+	}
+	/* A connect() an ICMP error seemed to end goes on (the same SYN
+	 * again): the error was a soft one. */
+	if (old_state == TCP_CLOSED && new_state == TCP_SYN_SENT &&
+	    was_counted && t->attempt_fails)
+		t->attempt_fails--;
 	if ((old_state == TCP_ESTABLISHED || old_state == TCP_CLOSE_WAIT) &&
 	    new_state == TCP_CLOSED)
 		t->estab_resets++;
@@ -306,10 +319,25 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 		before[0] = c->ep[0].state;
 		before[1] = c->ep[1].state;
 	}
+	/* Linux counts InErrs for a SYN an ESTABLISHED socket receives
+	 * (tcp_validate_incoming(), syn_inerr; RFC 5961 challenge ACK). */
+	if ((d->tcp_flags & TH_SYN) && (c->flags & TCPC_STARTED) &&
+	    c->ep[!side].state == TCP_ESTABLISHED && ours(e, &d->dst))
+		e->stats.proto.tcp[d->dst.family == ADDR_V6].errors++;
 	uint64_t rtx = e->stats.tcp[TR_RETRANSMIT];
 	unsigned notes = tcp_segment(c, side, d, now, e->stats.tcp);
-	if (e->stats.tcp[TR_RETRANSMIT] != rtx && ours(e, &d->src))
-		e->stats.proto.tcp[d->src.family == ADDR_V6].retrans++;
+	if (e->stats.tcp[TR_RETRANSMIT] != rtx && ours(e, &d->src)) {
+		struct tcp_stats *ts =
+			&e->stats.proto.tcp[d->src.family == ADDR_V6];
+		ts->retrans++;
+		/* Linux's OutSegs leaves out retransmissions
+		 * (__tcp_transmit_skb(): only segments past snd_nxt or with
+		 * no sequence space), except SYN-ACKs (tcp_make_synack()
+		 * counts every one); RFC 1213 tcpOutSegs likewise. */
+		if ((d->tcp_flags & (TH_SYN | TH_ACK)) != (TH_SYN | TH_ACK) &&
+		    ts->segs[STATS_TX])
+			ts->segs[STATS_TX]--;
+	}
 	if (notes & TCP_NOTE_NEW_CONN) /* a new connection's opens count */
 		f->flags &= (uint8_t)~(FLOW_F_OPEN_COUNTED_0 |
 				       FLOW_F_OPEN_COUNTED_1);
@@ -395,12 +423,20 @@ static void icmp_tcp_error(struct engine *e, const struct decoded *d,
 	q.inner_vlan = d->inner_vlan;
 	int side;
 	struct flow *f = flow_find(e->flows, &q, &side);
-	if (f && (tcp_icmp_error(&f->u.tcp, side, d->inner_seq, now,
-				 e->stats.tcp) & TCP_NOTE_CHANGED))
+	if (!f)
+		return;
+	advance(e, f, now);
+	uint8_t before = f->u.tcp.ep[side].state;
+	if (tcp_icmp_error(&f->u.tcp, side, d->inner_seq, now,
+			   e->stats.tcp) & TCP_NOTE_CHANGED) {
+		/* AttemptFails, and --events */
+		changed(e, f, side, before, f->u.tcp.ep[side].state, now, d,
+			false);
 		flow_set_lru(e->flows, f,
 			     tcp_conn_long_lived(&f->u.tcp, now)
 				     ? FLOW_LRU_TCP_LONG
 				     : FLOW_LRU_TCP_SHORT);
+	}
 }
 
 /* ICMP port unreachable (RFC 792 type 3 code 3; RFC 4443 type 1 code 4)
@@ -481,6 +517,8 @@ static void count_protocols(struct engine *e, const struct decoded *d,
 		return;
 	case DR_TRUNC_TCP:
 	case DR_BAD_TCP_DOFF:
+		/* Linux: InSegs "even if it's bad", then InErrs */
+		ps->tcp[fam].segs[STATS_RX] += rx;
 		ps->tcp[fam].errors += rx;
 		return;
 	case DR_TRUNC_UDP:
@@ -491,8 +529,10 @@ static void count_protocols(struct engine *e, const struct decoded *d,
 		count2(ps->icmp[fam].errors, rx, tx);
 		return;
 	case DR_BAD_L4_LEN:
-		if (d->proto == 6)
+		if (d->proto == 6) {
+			ps->tcp[fam].segs[STATS_RX] += rx;
 			ps->tcp[fam].errors += rx;
+		}
 		else if (d->proto == 17)
 			ps->udp[fam].errors += rx;
 		else if (d->proto == 1 || d->proto == 58)

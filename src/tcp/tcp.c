@@ -533,6 +533,7 @@ unsigned tcp_icmp_error(struct tcp_conn *c, int dir, uint32_t seq,
 	    seq != s->isn)
 		return 0;
 	ctr[TR_ICMP_ABORTED]++;
+	s->flags |= EP_ICMP_ABORTED;
 	return set_state(s, TCP_CLOSED, now) ? TCP_NOTE_CHANGED : 0;
 }
 
@@ -562,7 +563,17 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct decoded *d,
 	}
 	expire(s, now);
 	expire(r, now);
-	if (cls == TC_SYN && !(notes & TCP_NOTE_STARTED)) {
+	if (cls == TC_SYN && !(notes & TCP_NOTE_STARTED) &&
+	    s->state == TCP_CLOSED && (s->flags & EP_ICMP_ABORTED) &&
+	    d->seq == s->isn) {
+		/* The same SYN after an ICMP error "ended" the connect():
+		 * Linux took the error as a soft one (tcp_v4_err(): the
+		 * socket was owned by the user, inside connect()) and
+		 * retransmits.  Back to SYN_SENT, same connection. */
+		s->flags &= (uint16_t)~EP_ICMP_ABORTED;
+		set_state(s, TCP_SYN_SENT, now);
+		changed = true;
+	} else if (cls == TC_SYN && !(notes & TCP_NOTE_STARTED)) {
 		switch (reopens(s, r, d, ctr)) {
 		case REOPEN_YES:
 			start(c, dir, d, cls, now, ctr);
