@@ -19,7 +19,7 @@ build_deps=(meson ninja-build gcc pkg-config libpcap-dev
 	netbase)
 test_deps=(tcpdump tshark iproute2 nftables conntrack ethtool
 	python3-scapy procps cppcheck clang-tidy time valgrind clang
-	libclang-rt-14-dev)
+	libclang-rt-14-dev bash-completion systemd)
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
