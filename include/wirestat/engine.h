@@ -68,6 +68,7 @@ struct conn_ext {
 	struct zeek_conn z;
 	uint8_t orig;	/* key side of the originator, Zeek's roles */
 	uint8_t active; /* a record is open */
+	ws_time close_ts; /* when its close completed (Zeek's LastTime()) */
 };
 
 /* Packets are decoded on arrival and processed a few at a time, in

@@ -227,6 +227,38 @@ static ws_time conn_idle(const struct engine *e, const struct conn_ext *x)
 				   : zeek_inactivity_timeout(&x->z);
 }
 
+/* Why Zeek would have removed flow f's open connection by time now, or
+ * CONN_END_MAX: the earliest of its deadlines that has passed.  Its
+ * inactivity timer runs from the last packet (last); ConnDeleteTimer()
+ * from the packet that completed the close (ConnectionClosed() arms it
+ * at LastTime() + tcp_close_delay, and later packets do not move it);
+ * AttemptTimer() from the first SYN. */
+static enum conn_end conn_deadline(const struct engine *e,
+				   const struct flow *f,
+				   const struct conn_ext *x, ws_time last,
+				   ws_time now)
+{
+	enum conn_end why = CONN_END_MAX;
+	ws_time best = 0, t = last + conn_idle(e, x);
+	if (now >= t) {
+		best = t;
+		why = CONN_END_IDLE;
+	}
+	if (zeek_is_close_complete(&x->z)) {
+		t = x->close_ts + ZEEK_TCP_CLOSE_DELAY;
+		if (now >= t && (why == CONN_END_MAX || t < best)) {
+			best = t;
+			why = CONN_END_CLOSED;
+		}
+	}
+	if (zeek_is_attempt(&x->z)) {
+		t = f->first_ts + ZEEK_TCP_ATTEMPT_DELAY;
+		if (now >= t && (why == CONN_END_MAX || t < best))
+			why = CONN_END_CLOSED;
+	}
+	return why;
+}
+
 /* A packet of flow f (sender: key side) in the connection view, before
  * it is counted: where Zeek would end the open connection and start a
  * new one, the old record is emitted and the flow's counters restart. */
@@ -236,16 +268,9 @@ static void conn_before(struct engine *e, struct flow *f, int side,
 	struct conn_ext *x = conn_ext(f);
 	if (x->active && !created) {
 		ws_time prev = flow_prev_ts(f);
-		enum conn_end why = CONN_END_MAX;
-		bool closed = (zeek_is_close_complete(&x->z) &&
-			       now - prev >= ZEEK_TCP_CLOSE_DELAY) ||
-			      (zeek_is_attempt(&x->z) &&
-			       now - f->first_ts >= ZEEK_TCP_ATTEMPT_DELAY);
-		if (now - prev >= conn_idle(e, x))
-			why = CONN_END_IDLE;
-		else if (closed)
-			why = CONN_END_CLOSED;
-		else if (zeek_is_reuse(&x->z, side == x->orig, d))
+		enum conn_end why = conn_deadline(e, f, x, prev, now);
+		if (why == CONN_END_MAX &&
+		    zeek_is_reuse(&x->z, side == x->orig, d))
 			why = CONN_END_REUSE;
 		if (why != CONN_END_MAX)
 			conn_end(e, f, why, prev);
@@ -254,18 +279,24 @@ static void conn_before(struct engine *e, struct flow *f, int side,
 		zeek_init(&x->z, f->key.proto);
 		x->orig = (uint8_t)side; /* Zeek: the first packet's sender */
 		x->active = 1;
+		x->close_ts = 0;
 		memset(f->pkts, 0, sizeof(f->pkts));
 		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
 		f->first_ts = now;
 	}
 }
 
-/* After it is counted: Zeek's view, and its role swaps. */
-static void conn_after(struct flow *f, int side, const struct decoded *d)
+/* After it is counted: Zeek's view, and its role swaps; when the close
+ * completed, for the close delay. */
+static void conn_after(struct flow *f, int side, const struct decoded *d,
+		       ws_time now)
 {
 	struct conn_ext *x = conn_ext(f);
+	bool was_complete = zeek_is_close_complete(&x->z);
 	if (zeek_packet(&x->z, side == x->orig, d))
 		x->orig = (uint8_t)!x->orig;
+	if (!was_complete && zeek_is_close_complete(&x->z))
+		x->close_ts = now;
 }
 
 /* The flow table's end callback: a flow leaves (idle, evicted). */
@@ -356,7 +387,7 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 		f->orig = f->u.tcp.client;
 	count_packet(f, side, d);
 	if (e->cfg.conn)
-		conn_after(f, side, d);
+		conn_after(f, side, d, now);
 	if (notes & TCP_NOTE_LISTEN)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
 			   d->inner_vlan, PORT_LISTENING, now);
@@ -387,7 +418,7 @@ static void udp_packet(struct engine *e, const struct engine_pending *p)
 	bool replied = f->flags & FLOW_F_REPLIED;
 	count_packet(f, side, d);
 	if (e->cfg.conn)
-		conn_after(f, side, d);
+		conn_after(f, side, d, now);
 	if (!replied && (f->flags & FLOW_F_REPLIED)) {
 		/* The first answer: the responder's port is bound. */
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_UDP_, d->vlan,
@@ -451,7 +482,7 @@ static void icmp_flow(struct engine *e, const struct engine_pending *p)
 		return;
 	conn_before(e, f, p->ref.side, &p->d, p->now, created);
 	count_packet(f, p->ref.side, &p->d);
-	conn_after(f, p->ref.side, &p->d);
+	conn_after(f, p->ref.side, &p->d, p->now);
 	if (created)
 		flow_set_lru(e->flows, f, FLOW_LRU_OTHER);
 }
@@ -663,10 +694,12 @@ static void conn_report_open(struct engine *e, bool end)
 			v = nv;
 			cap = c2;
 		}
-		enum conn_end why = !end ? CONN_END_OPEN
-				    : e->now - f->last_ts >= conn_idle(e, x)
-					    ? CONN_END_IDLE
-					    : CONN_END_INPUT;
+		enum conn_end why = CONN_END_OPEN;
+		if (end) {
+			why = conn_deadline(e, f, x, f->last_ts, e->now);
+			if (why == CONN_END_MAX)
+				why = CONN_END_INPUT;
+		}
 		conn_fill(f, why, f->last_ts, &v[n++]);
 		if (end)
 			x->active = 0;

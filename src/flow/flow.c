@@ -273,16 +273,20 @@ size_t flow_key_make(const struct decoded *d, struct flow_key *k, int *side)
 	k->proto = d->proto;
 	k->family = d->src.family;
 	uint16_t sport = d->sport, dport = d->dport;
+	bool one_way = false;
 	if (d->proto == 1 || d->proto == 58) {
 		/* ICMP flows are Zeek's: the message type as the sender's
 		 * "port", its counterpart (echo request <-> reply) or the
 		 * code as the other's, so a request and its reply meet. */
-		bool one_way;
 		sport = d->icmp_type;
 		dport = zeek_icmp_counterpart(d->proto == 58, d->icmp_type,
 					      d->icmp_code, &one_way);
 	}
-	int c = endpoint_cmp(d->src.bytes, sport, d->dst.bytes, dport, alen);
+	/* one-way ICMP messages keep their direction (Zeek's is_one_way:
+	 * IPBasedConnKey::InitTuple() skips the canonical order) */
+	int c = one_way ? -1
+			: endpoint_cmp(d->src.bytes, sport, d->dst.bytes, dport,
+				       alen);
 	const struct addr *lo = c <= 0 ? &d->src : &d->dst;
 	const struct addr *hi = c <= 0 ? &d->dst : &d->src;
 	memcpy(k->addrs, lo->bytes, alen);
