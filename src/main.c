@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_NO_PROMISC,
 	OPT_DURATION,
+	OPT_WORKERS,
 };
 
 static const char usage_text[] =
@@ -48,7 +50,8 @@ static const char usage_text[] =
 	"                [--format table|json|csv] [--max-flows n]\n"
 	"                [--events | --conn [--idle-timeout seconds]]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
-	"                [--buffer-size mib] [--no-promisc] [-Z user] [interval]\n"
+	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
+	"                [-Z user] [interval]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
@@ -80,10 +83,13 @@ static const char usage_text[] =
 	"                         happen, with the packet (or timer) that caused it\n"
 	"  -c, --count n          stop after n packets\n"
 	"      --duration s       stop after s seconds (live) or s seconds of\n"
-	"                         packet time (files)\n"
+	"                         packet time (files); fractions allowed\n"
 	"      --snaplen n        bytes kept of each live packet (default 262144)\n"
-	"      --buffer-size mib  the kernel's capture buffer, in MiB\n"
+	"      --buffer-size mib  the kernel's capture buffer, in MiB, per\n"
+	"                         interface and worker (default 32)\n"
 	"      --no-promisc       do not put the interface in promiscuous mode\n"
+	"      --workers n        live: capture on n threads, the kernel\n"
+	"                         spreading the connections over them\n"
 	"  -Z, --user user        drop privileges to this user once the capture\n"
 	"                         is open\n"
 	"  interval               report again every interval seconds (of packet\n"
@@ -106,6 +112,7 @@ struct options {
 	bool ethernet; /* -e */
 	bool events;   /* --events */
 	uint64_t count;	  /* -c; 0: no limit */
+	size_t workers;	  /* --workers; 0: one, on the main thread */
 	ws_time duration; /* --duration; 0: none */
 	ws_time interval; /* trailing interval; 0: one report at the end */
 	struct capture_live_options live;
@@ -159,10 +166,16 @@ static size_t parse_count(const char *s, const char *option)
  * overflow). */
 static ws_time parse_seconds(const char *s, const char *option)
 {
-	size_t secs = parse_count(s, option);
-	if (secs > (size_t)366 * 24 * 3600)
+	char *end;
+	errno = 0;
+	double secs = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(secs > 0) ||
+	    strspn(s, "0123456789.") != strlen(s))
+		die_usage("%s needs a positive number of seconds, not '%s'",
+			  option, s);
+	if (secs > 366.0 * 24 * 3600)
 		die_usage("%s of '%s' seconds is more than a year", option, s);
-	return WS_SEC(secs);
+	return (ws_time)(secs * WS_NS_PER_SEC + 0.5);
 }
 
 static uint16_t parse_port(const char *s)
@@ -200,6 +213,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
 		{"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
 		{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+		{"workers", required_argument, NULL, OPT_WORKERS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -307,6 +321,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_PROMISC:
 			o->live.no_promisc = true;
 			break;
+		case OPT_WORKERS:
+			o->workers = parse_count(optarg, "--workers");
+			if (o->workers > 64)
+				die_usage("--workers of '%s' is more than 64",
+					  optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
@@ -321,7 +341,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	/* netstat's trailing interval: "wirestat -I eth0 -an 5" */
 	if (optind < argc) {
 		const char *a = argv[optind];
-		if (a[strspn(a, "0123456789")] != '\0')
+		if (a[strspn(a, "0123456789.")] != '\0')
 			die_usage("unexpected argument '%s'", a);
 		o->interval = parse_seconds(a, "the interval");
 		optind++;
@@ -334,6 +354,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("%s", "--events and --conn are two views: choose one");
 	if (o->engine.idle_timeout && !o->engine.conn)
 		die_usage("%s", "--idle-timeout goes with --conn");
+	if (o->nfiles && o->workers > 1)
+		die_usage("%s", "--workers is for live capture (-I)");
 	if (o->nfiles && (o->live.snaplen || o->live.buffer_mib ||
 			  o->live.no_promisc))
 		die_usage("%s", "--snaplen, --buffer-size and --no-promisc are "
@@ -367,40 +389,78 @@ static ws_time wall_clock(void)
 	return (ws_time)ts.tv_sec * WS_NS_PER_SEC + ts.tv_nsec;
 }
 
+/* One capture thread: its capture (a member of the fanout group) and its
+ * engine.  The lock is held while it processes packets; the main thread
+ * takes every worker's lock to report. */
+struct worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	struct run *run;
+	struct capture *cap;
+	struct engine eng;
+	uint64_t packets;
+	unsigned since_clock; /* packets since the clock was last read */
+	bool failed; /* its capture failed (errbuf says why) */
+	char errbuf[WS_ERRBUF_SIZE];
+};
+
 /* The views, printed at the end, or every interval. */
 struct run {
 	struct options *o;
-	struct capture *cap;
-	struct engine eng;
+	struct worker *w;
+	size_t nw;
+	struct engine **engines; /* each worker's, for the reports */
 	struct event_printer *events;
 	struct conn_printer *conns;
+	pthread_mutex_t out; /* conn and event lines from several workers */
 	unsigned reports;
 };
+
+static void locked_conn(void *ctx, const struct conn_record *r)
+{
+	struct run *run = ctx;
+	pthread_mutex_lock(&run->out);
+	report_conn(run->conns, r);
+	pthread_mutex_unlock(&run->out);
+}
+
+static void locked_event(void *ctx, const struct engine_event *ev)
+{
+	struct run *run = ctx;
+	pthread_mutex_lock(&run->out);
+	report_event(run->events, ev);
+	pthread_mutex_unlock(&run->out);
+}
 
 /* -e names each link by its input. */
 static int ethernet_report(struct run *run)
 {
-	size_t n = capture_inputs(run->cap);
+	const struct capture *cap = run->w[0].cap;
+	size_t n = capture_inputs(cap);
 	const char **names = calloc(n ? n : 1, sizeof(*names));
 	if (!names)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		names[i] = capture_input_name(run->cap, i);
-	int r = report_interfaces(stdout, &run->eng, &run->o->report, names,
-				  n);
+		names[i] = capture_input_name(cap, i);
+	int r = report_interfaces(stdout, run->engines, run->nw,
+				  &run->o->report, names, n);
 	free(names);
 	return r;
 }
 
 /* Each interval report starts with a line giving its time and what the
- * capture and the flow table had to let go. */
+ * capture and the flow tables had to let go. */
 static void report_header(struct run *run)
 {
-	const struct stats *s = &run->eng.stats;
-	const uint64_t *fc = flow_counters(run->eng.flows);
-	uint64_t evicted = fc[FC_EVICTED_SHORT] + fc[FC_EVICTED_LONG];
+	const struct stats *s = &run->engines[0]->stats;
+	uint64_t evicted = 0, packets = 0;
 	char when[48], drops[96];
-	report_time(run->eng.now, when, sizeof(when));
+	for (size_t i = 0; i < run->nw; i++) {
+		const uint64_t *fc = flow_counters(run->engines[i]->flows);
+		evicted += fc[FC_EVICTED_SHORT] + fc[FC_EVICTED_LONG];
+		packets += run->engines[i]->stats.packets;
+	}
+	report_time(engines_now(run->engines, run->nw), when, sizeof(when));
 	if (s->drops_known)
 		snprintf(drops, sizeof(drops),
 			 "%" PRIu64 " dropped by the kernel, %" PRIu64
@@ -412,7 +472,7 @@ static void report_header(struct run *run)
 	case EMIT_JSON:
 		printf("{\"report\":%u,\"time\":\"%s\",\"packets\":%" PRIu64
 		       ",\"kernel_dropped\":",
-		       run->reports, when, s->packets);
+		       run->reports, when, packets);
 		if (s->drops_known)
 			printf("%" PRIu64 ",\"interface_dropped\":%" PRIu64,
 			       s->kernel_dropped, s->if_dropped);
@@ -423,65 +483,127 @@ static void report_header(struct run *run)
 	case EMIT_CSV:
 		printf("# wirestat report %u at %s UTC: %" PRIu64
 		       " packets, %s, %" PRIu64 " flows evicted\n",
-		       run->reports, when, s->packets, drops, evicted);
+		       run->reports, when, packets, drops, evicted);
 		break;
 	case EMIT_TABLE:
 		printf("\nwirestat report %u at %s UTC: %" PRIu64
 		       " packets, %s, %" PRIu64 " flows evicted\n",
-		       run->reports, when, s->packets, drops, evicted);
+		       run->reports, when, packets, drops, evicted);
 		break;
+	}
+}
+
+/* The capture's own counters (drops, filtered), summed over the workers'
+ * captures, go to the first engine, whose stats carry them. */
+static void capture_counters(struct run *run)
+{
+	struct stats *s = &run->engines[0]->stats;
+	s->drops_known = false;
+	s->kernel_received = s->kernel_dropped = s->if_dropped = 0;
+	s->filtered = 0;
+	for (size_t i = 0; i < run->nw; i++) {
+		struct capture_drops d;
+		capture_stats(run->w[i].cap, &d);
+		s->drops_known |= d.known;
+		s->kernel_received += d.received;
+		s->kernel_dropped += d.dropped;
+		s->if_dropped += d.if_dropped;
+		s->filtered += d.filtered;
 	}
 }
 
 static int report(struct run *run, bool last)
 {
 	struct options *o = run->o;
-	struct capture_drops d;
 	int r = 0;
-	capture_stats(run->cap, &d);
-	run->eng.stats.drops_known = d.known;
-	run->eng.stats.kernel_received = d.received;
-	run->eng.stats.kernel_dropped = d.dropped;
-	run->eng.stats.if_dropped = d.if_dropped;
-	run->eng.stats.filtered = d.filtered;
+	capture_counters(run);
 	run->reports++;
 	if (o->interval)
 		report_header(run);
 	if (o->events) {
-		engine_sync(&run->eng); /* the timers due so far */
+		for (size_t i = 0; i < run->nw; i++)
+			engine_sync(run->engines[i]); /* the timers due */
 	} else if (o->engine.conn) {
-		if (!last) /* the records still open, as they stand */
-			engine_conn_snapshot(&run->eng);
+		for (size_t i = 0; i < run->nw && !last; i++)
+			engine_conn_snapshot(run->engines[i]); /* still open */
 	} else if (o->stats || o->ethernet) {
 		/* netstat -e -s prints both, the interfaces first */
 		if (o->ethernet)
 			r = ethernet_report(run);
 		if (o->stats && r == 0)
-			r = report_stats(stdout, &run->eng, &o->report);
+			r = report_stats(stdout, run->engines, run->nw,
+					 &o->report);
 	} else {
-		r = report_sockets(stdout, &run->eng, &o->report);
+		r = report_sockets(stdout, run->engines, run->nw, &o->report);
 	}
 	if (fflush(stdout) != 0)
 		r = -1;
 	return r;
 }
 
+/* Live, at a stop: what the kernel captured up to STOP_TS is read and
+ * processed, including the ring block it has not handed over yet (it does
+ * within the capture's settle time).  Later packets are not the run's. */
+static void drain(struct worker *w, ws_time stop_ts, ws_time deadline)
+{
+	struct capture_packet pkt;
+	for (;;) {
+		int r = capture_next(w->cap, &pkt, w->errbuf);
+		if (r == 1) {
+			if (pkt.ts <= stop_ts)
+				engine_packet(&w->eng, pkt.input, pkt.dlt,
+					      pkt.ts, pkt.data, pkt.caplen,
+					      pkt.len);
+			continue;
+		}
+		ws_time now = wall_clock();
+		if (r != CAPTURE_AGAIN || now >= deadline)
+			break;
+		capture_wait(w->cap, (int)((deadline - now) / 1000000) + 1);
+	}
+}
+
+/* Live timekeeping, on the wall clock: 1 when --duration is over, -1 when
+ * a report failed, else 0 (with the interval's report made when due). */
+static int live_clock(struct run *run, struct worker *w, ws_time start,
+		      ws_time *next)
+{
+	struct options *o = run->o;
+	ws_time now = wall_clock();
+	if (o->duration && now >= start + o->duration)
+		return 1;
+	if (o->interval && now >= *next) {
+		engine_tick(&w->eng, now);
+		if (report(run, false) < 0)
+			return -1;
+		while (*next <= now)
+			*next += o->interval;
+	}
+	return 0;
+}
+
+/* Packets between two looks at the clock while a live capture is busy: a
+ * sensor that never finds its ring empty still reports on time. */
+#define CLOCK_EVERY 1024
+
 /* Read until the input ends or a stop (signal, -c, --duration), reporting
- * every interval.  Returns the exit status. */
+ * every interval: the whole run on the main thread.  Returns the exit
+ * status. */
 static int run_capture(struct run *run)
 {
 	struct options *o = run->o;
+	struct worker *w = &run->w[0];
 	struct capture_packet pkt;
 	char errbuf[WS_ERRBUF_SIZE];
-	bool live = capture_is_live(run->cap);
+	bool live = capture_is_live(w->cap);
 	ws_time start = live ? wall_clock() : 0, next = 0;
-	uint64_t packets = 0;
-	int status = EXIT_OK;
+	ws_time stop_ts = 0; /* live: drain up to here before the report */
+	int status = EXIT_OK, c;
 
 	if (live && o->interval)
 		next = start + o->interval;
 	while (!stop_requested) {
-		int r = capture_next(run->cap, &pkt, errbuf);
+		int r = capture_next(w->cap, &pkt, errbuf);
 		if (r == 1) {
 			if (!live && start == 0) {
 				start = pkt.ts;
@@ -495,10 +617,19 @@ static int run_capture(struct run *run)
 					return EXIT_RUNTIME;
 				next += o->interval;
 			}
-			engine_packet(&run->eng, pkt.input, pkt.dlt, pkt.ts,
+			engine_packet(&w->eng, pkt.input, pkt.dlt, pkt.ts,
 				      pkt.data, pkt.caplen, pkt.len);
-			if (o->count && ++packets >= o->count)
+			if (o->count && ++w->packets >= o->count)
 				break;
+			if (live && ++w->since_clock >= CLOCK_EVERY) {
+				w->since_clock = 0;
+				if ((c = live_clock(run, w, start, &next)) < 0)
+					return EXIT_RUNTIME;
+				if (c > 0) {
+					stop_ts = start + o->duration;
+					break;
+				}
+			}
 			continue;
 		}
 		if (r == 0)
@@ -513,37 +644,160 @@ static int run_capture(struct run *run)
 		if (r < 0) { /* an interface went away: report what we have */
 			fprintf(stderr, "wirestat: capture failed: %s\n",
 				errbuf);
-			engine_tick(&run->eng, wall_clock());
-			engine_finish(&run->eng);
+			engine_tick(&w->eng, wall_clock());
+			engine_finish(&w->eng);
 			report(run, true);
 			return EXIT_RUNTIME;
 		}
-		/* live, nothing ready: wait for a packet or the next stop */
-		ws_time now = wall_clock();
-		if (o->duration && now >= start + o->duration)
+		/* live, nothing ready: what is pending is processed now (its
+		 * --events and --conn lines written), then wait */
+		engine_flush(&w->eng);
+		if ((c = live_clock(run, w, start, &next)) < 0)
+			return EXIT_RUNTIME;
+		if (c > 0) {
+			stop_ts = start + o->duration;
 			break;
-		if (o->interval && now >= next) {
-			engine_tick(&run->eng, now);
-			if (report(run, false) < 0)
-				return EXIT_RUNTIME;
-			while (next <= now)
-				next += o->interval;
 		}
+		ws_time now = wall_clock();
 		ws_time until = WS_SEC(1);
 		if (o->interval && next - now < until)
 			until = next - now;
 		if (o->duration && start + o->duration - now < until)
 			until = start + o->duration - now;
-		capture_wait(run->cap, (int)(until / 1000000) + 1);
+		capture_wait(w->cap, (int)(until / 1000000) + 1);
 	}
+	if (live && stop_requested)
+		stop_ts = wall_clock();
+	if (live && stop_ts)
+		drain(w, stop_ts, wall_clock() + capture_settle_time(w->cap));
 	if (live)
-		engine_tick(&run->eng, wall_clock());
-	engine_finish(&run->eng);
+		engine_tick(&w->eng, stop_ts ? stop_ts : wall_clock());
+	engine_finish(&w->eng);
 	if (report(run, true) < 0) {
 		fprintf(stderr, "wirestat: cannot write the report: %s\n",
 			strerror(errno));
 		status = EXIT_RUNTIME;
 	}
+	return status;
+}
+
+/* A worker of --workers: read and process its share of the packets,
+ * holding its lock while it works, until told to stop. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct capture_packet pkt;
+	while (!stop_requested) {
+		int r = 1;
+		pthread_mutex_lock(&w->lock);
+		for (int i = 0; i < 256 && !stop_requested; i++) {
+			r = capture_next(w->cap, &pkt, w->errbuf);
+			if (r != 1)
+				break;
+			engine_packet(&w->eng, pkt.input, pkt.dlt, pkt.ts,
+				      pkt.data, pkt.caplen, pkt.len);
+			__atomic_add_fetch(&w->packets, 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (r < 0) {
+			w->failed = true;
+			stop_requested = 1;
+			break;
+		}
+		if (r == CAPTURE_AGAIN) {
+			pthread_mutex_lock(&w->lock); /* as in run_capture */
+			engine_flush(&w->eng);
+			pthread_mutex_unlock(&w->lock);
+			capture_wait(w->cap, 100);
+		}
+	}
+	return NULL;
+}
+
+static void lock_workers(struct run *run, ws_time now)
+{
+	for (size_t i = 0; i < run->nw; i++) {
+		pthread_mutex_lock(&run->w[i].lock);
+		engine_tick(&run->w[i].eng, now);
+	}
+}
+
+static void unlock_workers(struct run *run)
+{
+	for (size_t i = 0; i < run->nw; i++)
+		pthread_mutex_unlock(&run->w[i].lock);
+}
+
+/* --workers: the workers read, the main thread keeps time and reports. */
+static int run_workers(struct run *run)
+{
+	struct options *o = run->o;
+	ws_time start = wall_clock();
+	ws_time next = o->interval ? start + o->interval : 0;
+	ws_time stop_ts = 0; /* drain up to here before the report */
+	int status = EXIT_OK;
+	size_t started = 0;
+
+	for (; started < run->nw; started++)
+		if (pthread_create(&run->w[started].thread, NULL, worker_main,
+				   &run->w[started]) != 0)
+			break;
+	if (started < run->nw) {
+		fputs("wirestat: cannot start the capture threads\n", stderr);
+		stop_requested = 1;
+		status = EXIT_RUNTIME;
+	}
+	while (!stop_requested) {
+		struct timespec nap = {0, 50000000L};
+		nanosleep(&nap, NULL);
+		ws_time now = wall_clock();
+		uint64_t packets = 0;
+		for (size_t i = 0; i < run->nw; i++)
+			packets += __atomic_load_n(&run->w[i].packets,
+						   __ATOMIC_RELAXED);
+		if (o->duration && now >= start + o->duration) {
+			stop_ts = start + o->duration;
+			break;
+		}
+		if (o->count && packets >= o->count)
+			break;
+		if (o->interval && now >= next) {
+			lock_workers(run, now);
+			int r = report(run, false);
+			unlock_workers(run);
+			if (r < 0) {
+				status = EXIT_RUNTIME;
+				break;
+			}
+			while (next <= now)
+				next += o->interval;
+		}
+	}
+	if (stop_requested && !stop_ts)
+		stop_ts = wall_clock(); /* a signal */
+	stop_requested = 1;
+	for (size_t i = 0; i < started; i++)
+		pthread_join(run->w[i].thread, NULL);
+	bool failed = false;
+	for (size_t i = 0; i < run->nw; i++) {
+		if (run->w[i].failed) {
+			fprintf(stderr, "wirestat: capture failed: %s\n",
+				run->w[i].errbuf);
+			status = EXIT_RUNTIME;
+			failed = true;
+		}
+	}
+	if (!failed && stop_ts) {
+		ws_time deadline = wall_clock() + capture_settle_time(run->w[0].cap);
+		for (size_t i = 0; i < run->nw; i++)
+			drain(&run->w[i], stop_ts, deadline);
+	}
+	for (size_t i = 0; i < run->nw; i++) {
+		engine_tick(&run->w[i].eng, stop_ts ? stop_ts : wall_clock());
+		engine_finish(&run->w[i].eng);
+	}
+	if (report(run, true) < 0)
+		status = EXIT_RUNTIME;
 	return status;
 }
 
@@ -564,13 +818,82 @@ static struct capture *open_capture(struct options *o, char *errbuf)
 	return cap;
 }
 
+/* Open every worker's capture (with --workers, each joined to the same
+ * fanout groups) and engine (each with its share of the flow cap). */
+static int setup_workers(struct run *run, char *errbuf)
+{
+	struct options *o = run->o;
+	struct engine_config cfg = o->engine;
+	uint16_t *groups; /* fanout group IDs, one per interface */
+	run->w = calloc(run->nw, sizeof(*run->w));
+	run->engines = calloc(run->nw, sizeof(struct engine *));
+	groups = calloc(o->nifaces ? o->nifaces : 1, sizeof(*groups));
+	if (!run->w || !run->engines || !groups) {
+		free(groups);
+		return ws_error(errbuf, "out of memory");
+	}
+	if (run->nw > 1 && cfg.max_flows)
+		cfg.max_flows = (cfg.max_flows + run->nw - 1) / run->nw;
+	else if (run->nw > 1)
+		cfg.max_flows = (FLOW_DEFAULT_MAX + run->nw - 1) / run->nw;
+	for (size_t i = 0; i < run->nw; i++) {
+		struct worker *w = &run->w[i];
+		w->run = run;
+		pthread_mutex_init(&w->lock, NULL);
+		w->cap = open_capture(o, errbuf);
+		if (!w->cap || (run->nw > 1 &&
+				capture_fanout(w->cap, groups, errbuf) < 0)) {
+			free(groups);
+			return -EXIT_USAGE;
+		}
+	}
+	free(groups);
+	if (o->user && drop_privileges(o->user, errbuf) < 0)
+		return -EXIT_RUNTIME;
+	for (size_t i = 0; i < run->nw; i++) {
+		if (engine_init(&run->w[i].eng, &cfg, errbuf) < 0)
+			return -EXIT_RUNTIME;
+		run->engines[i] = &run->w[i].eng;
+	}
+	return 0;
+}
+
+/* Where the connection records and events go: straight to the printer,
+ * or, with several workers, through the output lock. */
+static int setup_printers(struct run *run)
+{
+	struct options *o = run->o;
+	bool live = capture_is_live(run->w[0].cap);
+	bool shared = run->nw > 1;
+	pthread_mutex_init(&run->out, NULL);
+	if (o->engine.conn) {
+		run->conns = report_conn_begin(stdout, &o->report, live);
+		if (!run->conns)
+			return -1;
+		for (size_t i = 0; i < run->nw; i++)
+			engine_on_conn(run->engines[i],
+				       shared ? locked_conn : report_conn,
+				       shared ? (void *)run : run->conns);
+	}
+	if (o->events) {
+		run->events = report_events_begin(stdout, &o->report, live);
+		if (!run->events)
+			return -1;
+		for (size_t i = 0; i < run->nw; i++)
+			engine_on_event(run->engines[i],
+					shared ? locked_event : report_event,
+					shared ? (void *)run : run->events);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
 	char errbuf[WS_ERRBUF_SIZE];
 	struct services *services = NULL;
 	struct run run = {.o = &o};
-	int status = EXIT_OK;
+	int status = EXIT_OK, r;
 
 	parse_options(argc, argv, &o);
 	if (!o.report.numeric) {
@@ -578,54 +901,40 @@ int main(int argc, char **argv)
 		services = services_load(SERVICES_DEFAULT_PATH, errbuf);
 		o.report.services = services;
 	}
-	run.cap = open_capture(&o, errbuf);
-	if (!run.cap) {
+	run.nw = o.workers ? o.workers : 1;
+	r = setup_workers(&run, errbuf);
+	if (r < 0) {
 		fprintf(stderr, "wirestat: %s\n", errbuf);
-		status = EXIT_USAGE;
+		status = -r;
 		goto out_free;
 	}
-	if (o.user && drop_privileges(o.user, errbuf) < 0) {
-		fprintf(stderr, "wirestat: %s\n", errbuf);
+	if (setup_printers(&run) < 0) {
+		fputs("wirestat: out of memory\n", stderr);
 		status = EXIT_RUNTIME;
-		goto out_close_capture;
-	}
-	if (engine_init(&run.eng, &o.engine, errbuf) < 0) {
-		fprintf(stderr, "wirestat: %s\n", errbuf);
-		status = EXIT_RUNTIME;
-		goto out_close_capture;
-	}
-	bool live = capture_is_live(run.cap);
-	if (o.engine.conn) {
-		run.conns = report_conn_begin(stdout, &o.report, live);
-		if (!run.conns)
-			goto out_nomem;
-		engine_on_conn(&run.eng, report_conn, run.conns);
-	}
-	if (o.events) {
-		run.events = report_events_begin(stdout, &o.report, live);
-		if (!run.events)
-			goto out_nomem;
-		engine_on_event(&run.eng, report_event, run.events);
+		goto out_free;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	status = run_capture(&run);
+	status = run.nw > 1 ? run_workers(&run) : run_capture(&run);
 	if ((run.conns && report_conn_end(run.conns) < 0) ||
 	    (run.events && report_events_end(run.events) < 0))
 		status = EXIT_RUNTIME;
-	goto out_free_engine;
-out_nomem:
-	fputs("wirestat: out of memory\n", stderr);
-	status = EXIT_RUNTIME;
-	report_conn_end(run.conns);
-out_free_engine:
-	engine_free(&run.eng);
-out_close_capture:
-	capture_close(run.cap);
+	run.conns = NULL;
+	run.events = NULL;
 out_free:
+	report_conn_end(run.conns);
+	report_events_end(run.events);
+	for (size_t i = 0; run.w && i < run.nw; i++) {
+		if (run.engines && run.engines[i])
+			engine_free(&run.w[i].eng);
+		capture_close(run.w[i].cap);
+		pthread_mutex_destroy(&run.w[i].lock);
+	}
+	free(run.w);
+	free(run.engines);
 	services_free(services);
 	free(o.files);
 	free(o.ifaces);

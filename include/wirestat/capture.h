@@ -53,6 +53,24 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
  * errbuf filled if it does not compile. */
 int capture_set_filter(struct capture *c, const char *expr, char *errbuf);
 
+/* Live: join input i's socket to the PACKET_FANOUT group ids[i], the
+ * kernel spreading packets by a symmetric flow hash (both directions of a
+ * connection to the same member; fragments reassembled for the hash).
+ * ids[i] == 0 makes a new group with a kernel-chosen ID no other process
+ * uses (PACKET_FANOUT_FLAG_UNIQUEID) and stores it in ids[i], for the
+ * next capture to join.  Members are numbered in joining order, on every
+ * interface alike, so one connection seen on two interfaces goes to the
+ * same capture. */
+int capture_fanout(struct capture *c, uint16_t *ids, char *errbuf);
+
+/* Live: how long the kernel may keep captured packets to itself (a ring
+ * block not yet handed over, another input's held packet); reading for
+ * this long after a stop gets everything captured before it.  0 for
+ * files. */
+ws_time capture_settle_time(const struct capture *c);
+
+#define CAPTURE_BUFFER_MIB 32 /* live: the default kernel buffer */
+
 #define CAPTURE_AGAIN 2 /* live: no packet ready now */
 
 /* The next packet in timestamp order: 1 with *pkt filled, 0 at the end of

@@ -45,7 +45,8 @@ struct report_options {
 /* The socket view: one row per socket each host would list, the rows
  * sorted by protocol, local address and port, foreign address and port.
  * Returns 0, or -1 if writing failed. */
-int report_sockets(FILE *out, struct engine *e, const struct report_options *o);
+int report_sockets(FILE *out, struct engine *const *engines, size_t n,
+		   const struct report_options *o);
 
 /* Counter groups, the shape of netstat -s: a titled section of "name =
  * value" lines in a table, one JSON object per group (keys stable), or
@@ -108,11 +109,16 @@ void report_time(ws_time t, char *buf, size_t size);
 
 /* -e: interface statistics, one section per link (names[i] for input i)
  * and one for them all, or with --host one for those hosts' frames. */
-int report_interfaces(FILE *out, struct engine *e,
+int report_interfaces(FILE *out, struct engine *const *engines, size_t n,
 		      const struct report_options *o, const char *const *names,
 		      size_t nnames);
 
 /* -s: the statistics sections.  Returns 0, or -1 if writing failed. */
-int report_stats(FILE *out, struct engine *e, const struct report_options *o);
+int report_stats(FILE *out, struct engine *const *engines, size_t n,
+		 const struct report_options *o);
+
+/* Every report takes a set of engines (one per capture worker) and
+ * reports them as one, as of the latest time among them. */
+ws_time engines_now(struct engine *const *engines, size_t n);
 
 #endif

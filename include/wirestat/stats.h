@@ -96,4 +96,8 @@ uint64_t stats_decode_class(const struct stats *s, enum decode_class c);
 /* Whether every delivered packet is accounted for by one reason. */
 bool stats_balanced(const struct stats *s);
 
+/* Add src's counters to dst (the workers of one capture, reported as
+ * one).  The capture's own counts (drops, filtered) are left alone. */
+void stats_add(struct stats *dst, const struct stats *src);
+
 #endif

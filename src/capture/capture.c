@@ -10,11 +10,14 @@
 #include "wirestat/capture.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "wirestat/decode.h"
 
@@ -31,10 +34,16 @@ struct capture_input {
 	bool has_filter;
 };
 
+#define CAPTURE_BLOCK_MS 100 /* TPACKET_V3 block timeout */
+#define CAPTURE_FAST_MS 10   /* ... for --events and --conn */
+
 struct capture {
 	struct capture_input *in;
 	size_t n;
 	bool live;
+	ws_time hold; /* live, several inputs: how long a packet may wait in
+			 another input's unfinished block */
+	ws_time release_at; /* CAPTURE_AGAIN on hold: when it is due */
 	struct capture_input *last; /* returned last: advance it next time */
 	uint64_t filtered;	    /* file packets the filter dropped */
 };
@@ -206,11 +215,14 @@ static int open_live(struct capture_input *in,
 				perr);
 	pcap_set_snaplen(in->pcap, o->snaplen ? o->snaplen : 262144);
 	pcap_set_promisc(in->pcap, !o->no_promisc);
-	pcap_set_timeout(in->pcap, 100);
-	if (o->buffer_mib)
-		pcap_set_buffer_size(in->pcap, o->buffer_mib << 20);
-	if (o->immediate)
-		pcap_set_immediate_mode(in->pcap, 1);
+	/* Not libpcap's immediate mode: it means TPACKET_V2 and its
+	 * fixed-size frames (64 KiB on a port with offloads: 32 in 2 MiB).
+	 * TPACKET_V3 with a short block timeout instead. */
+	pcap_set_timeout(in->pcap, o->immediate ? CAPTURE_FAST_MS : CAPTURE_BLOCK_MS);
+	/* libpcap's 2 MiB overflows at a few hundred thousand packets per
+	 * second on a busy port; a sensor's default is bigger */
+	pcap_set_buffer_size(in->pcap, (o->buffer_mib ? o->buffer_mib
+						      : CAPTURE_BUFFER_MIB) << 20);
 	pcap_set_tstamp_precision(in->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	int r = pcap_activate(in->pcap);
 	if (r < 0)
@@ -229,6 +241,8 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 	if (!c)
 		return NULL;
 	c->live = true;
+	c->hold = (ws_time)(o->immediate ? CAPTURE_FAST_MS : CAPTURE_BLOCK_MS) *
+		  3 * 1000000;
 	for (size_t i = 0; i < n; i++) {
 		struct capture_input *in = &c->in[i];
 		in->name = strdup(ifaces[i]);
@@ -243,6 +257,39 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 out_close:
 	capture_close(c);
 	return NULL;
+}
+
+int capture_fanout(struct capture *c, uint16_t *ids, char *errbuf)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct capture_input *in = &c->in[i];
+		if (!in->live)
+			return ws_error(errbuf, "%s: fanout needs live capture",
+					in->name);
+		int fd = pcap_fileno(in->pcap);
+		int type = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG;
+		if (ids[i] == 0) /* the first member: a group of our own */
+			type |= PACKET_FANOUT_FLAG_UNIQUEID;
+		int val = (int)(ids[i] | ((unsigned)type << 16));
+		if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val,
+			       sizeof(val)) < 0)
+			return ws_error(errbuf, "%s: cannot join a fanout "
+					"group: %s", in->name, strerror(errno));
+		if (ids[i] == 0) {
+			socklen_t len = sizeof(val);
+			if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val,
+				       &len) < 0)
+				return ws_error(errbuf, "%s: fanout group: %s",
+						in->name, strerror(errno));
+			ids[i] = (uint16_t)(val & 0xffff);
+		}
+	}
+	return 0;
+}
+
+ws_time capture_settle_time(const struct capture *c)
+{
+	return c->live ? c->hold : 0;
 }
 
 int capture_set_filter(struct capture *c, const char *expr, char *errbuf)
@@ -362,6 +409,18 @@ int capture_next(struct capture *c, struct capture_packet *pkt, char *errbuf)
 	}
 	if (!best)
 		return waiting ? CAPTURE_AGAIN : 0;
+	/* Live: an input with nothing ready may still hold an earlier packet
+	 * in a ring block not yet handed over; wait for it, up to the hold. */
+	c->release_at = 0;
+	if (c->live && waiting) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ws_time now = (ws_time)ts.tv_sec * WS_NS_PER_SEC + ts.tv_nsec;
+		if (head_ts(best) + c->hold > now) {
+			c->release_at = head_ts(best) + c->hold;
+			return CAPTURE_AGAIN;
+		}
+	}
 	c->last = best;
 	fill(c, best, pkt);
 	return 1;
@@ -373,11 +432,21 @@ int capture_wait(struct capture *c, int timeout_ms)
 	nfds_t n = 0;
 	for (size_t i = 0; i < c->n && n < 64; i++) {
 		struct capture_input *in = &c->in[i];
-		if (!in->live || in->done)
+		if (!in->live || in->done || in->has_head)
 			continue;
 		int fd = pcap_get_selectable_fd(in->pcap);
 		if (fd >= 0)
 			fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	if (c->release_at) { /* a packet on hold: wake when it is due */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ws_time now = (ws_time)ts.tv_sec * WS_NS_PER_SEC + ts.tv_nsec;
+		int due = c->release_at > now
+				  ? (int)((c->release_at - now) / 1000000) + 1
+				  : 0;
+		if (due < timeout_ms)
+			timeout_ms = due;
 	}
 	if (n == 0)
 		return 0;

@@ -132,7 +132,7 @@ static int row_cmp(const void *pa, const void *pb)
 	return cmp_u(a->state, b->state);
 }
 
-static int collect_flows(struct rows *rs, struct engine *e,
+static int collect_flows(struct rows *rs, struct engine *e, ws_time now,
 			 const struct report_options *o)
 {
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
@@ -147,7 +147,7 @@ static int collect_flows(struct rows *rs, struct engine *e,
 				continue;
 			for (int side = 0; side < 2; side++) {
 				enum tcp_state st =
-					tcp_state_at(&c->ep[side], e->now);
+					tcp_state_at(&c->ep[side], now);
 				if (st == TCP_CLOSED)
 					continue;
 				flow_endpoint(f, side, &r.local, &r.lport);
@@ -155,8 +155,8 @@ static int collect_flows(struct rows *rs, struct engine *e,
 				r.has_remote = true;
 				r.state = (uint8_t)st;
 				r.partial = c->flags & TCPC_PARTIAL;
-				r.state_ms = (e->now - tcp_state_since(&c->ep[side],
-								       e->now)) /
+				r.state_ms = (now - tcp_state_since(&c->ep[side],
+								     now)) /
 					     1000000;
 				if (push(rs, &r, o) < 0)
 					return -1;
@@ -174,7 +174,7 @@ static int collect_flows(struct rows *rs, struct engine *e,
 	return 0;
 }
 
-static int collect_ports(struct rows *rs, struct engine *e,
+static int collect_ports(struct rows *rs, struct engine *e, ws_time now,
 			 const struct report_options *o)
 {
 	for (const struct port_entry *p = ports_first(e->ports); p;
@@ -190,7 +190,7 @@ static int collect_ports(struct rows *rs, struct engine *e,
 		r.proto = p->proto;
 		r.state = p->proto == IPPROTO_TCP_ ? TCP_LISTENING : STATE_NONE;
 		r.state_ms = p->proto == IPPROTO_TCP_
-				     ? (e->now - p->since) / 1000000
+				     ? (now - p->since) / 1000000
 				     : -1;
 		if (push(rs, &r, o) < 0)
 			return -1;
@@ -198,14 +198,17 @@ static int collect_ports(struct rows *rs, struct engine *e,
 	return 0;
 }
 
-/* Remove rows equal in every field (a UDP socket seen in several flows). */
+/* Remove rows equal in every field: a UDP socket seen in several flows,
+ * a listener seen by several workers (the longest-known one stays). */
 static void dedupe(struct rows *rs)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < rs->n; i++) {
-		if (out > 0 && row_cmp(&rs->v[out - 1], &rs->v[i]) == 0 &&
-		    rs->v[i].proto == IPPROTO_UDP_)
+		if (out > 0 && row_cmp(&rs->v[out - 1], &rs->v[i]) == 0) {
+			if (rs->v[i].state_ms > rs->v[out - 1].state_ms)
+				rs->v[out - 1].state_ms = rs->v[i].state_ms;
 			continue;
+		}
 		rs->v[out++] = rs->v[i];
 	}
 	rs->n = out;
@@ -357,13 +360,18 @@ out_fail:
 	return -1;
 }
 
-int report_sockets(FILE *out, struct engine *e, const struct report_options *o)
+int report_sockets(FILE *out, struct engine *const *engines, size_t n,
+		   const struct report_options *o)
 {
-	engine_flush(e);
 	struct rows rs = {0};
+	ws_time now = engines_now(engines, n);
 	int ret = -1;
-	if (collect_flows(&rs, e, o) < 0 || collect_ports(&rs, e, o) < 0)
-		goto out_free;
+	for (size_t i = 0; i < n; i++) {
+		engine_flush(engines[i]);
+		if (collect_flows(&rs, engines[i], now, o) < 0 ||
+		    collect_ports(&rs, engines[i], now, o) < 0)
+			goto out_free;
+	}
 	if (rs.n)
 		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
 	dedupe(&rs);

@@ -82,24 +82,34 @@ static void packets_group(struct group_buf *b, const struct stats *s)
 	b->lines[b->n - 1].why_unknown = "live capture only";
 }
 
-static void flows_group(struct group_buf *b, struct engine *e)
+/* The flow and port tables, summed over the workers (each has its own:
+ * the peak is the sum of theirs). */
+static void flows_group(struct group_buf *b, struct engine *const *engines,
+			size_t n)
 {
-	const uint64_t *fc = flow_counters(e->flows);
-	const uint64_t *pc = ports_counters(e->ports);
-	add(b, "flows_tracked", "Flows Tracked", 0, COUNTER_SHOW, flow_count(e->flows));
-	add(b, "flows_peak", "Flows Tracked at Peak", 0, COUNTER_SHOW,
-	    flow_peak(e->flows));
-	add(b, "flows_cap", "Flow Cap (--max-flows)", 0, COUNTER_SHOW,
-	    flow_capacity(e->flows));
+	uint64_t fc[FC_MAX] = {0}, pc[PC_MAX] = {0};
+	uint64_t count = 0, peak = 0, cap = 0, pcount = 0, pcap = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct engine *e = engines[k];
+		for (int i = 0; i < FC_MAX; i++)
+			fc[i] += flow_counters(e->flows)[i];
+		for (int i = 0; i < PC_MAX; i++)
+			pc[i] += ports_counters(e->ports)[i];
+		count += flow_count(e->flows);
+		peak += flow_peak(e->flows);
+		cap += flow_capacity(e->flows);
+		pcount += ports_count(e->ports);
+		pcap += ports_capacity(e->ports);
+	}
+	add(b, "flows_tracked", "Flows Tracked", 0, COUNTER_SHOW, count);
+	add(b, "flows_peak", "Flows Tracked at Peak", 0, COUNTER_SHOW, peak);
+	add(b, "flows_cap", "Flow Cap (--max-flows)", 0, COUNTER_SHOW, cap);
 	for (int i = 0; i < FC_MAX; i++)
-		add(b, flow_counter_names[i], NULL, 0, COUNTER_SHOW,
-		    fc[i]);
-	add(b, "ports_tracked", "Ports Tracked", 0, COUNTER_SHOW,
-	    ports_count(e->ports));
-	add(b, "ports_cap", "Port Cap", 0, COUNTER_SHOW, ports_capacity(e->ports));
+		add(b, flow_counter_names[i], NULL, 0, COUNTER_SHOW, fc[i]);
+	add(b, "ports_tracked", "Ports Tracked", 0, COUNTER_SHOW, pcount);
+	add(b, "ports_cap", "Port Cap", 0, COUNTER_SHOW, pcap);
 	for (int i = 0; i < PC_MAX; i++)
-		add(b, port_counter_names[i], NULL, 0, COUNTER_SHOW,
-		    pc[i]);
+		add(b, port_counter_names[i], NULL, 0, COUNTER_SHOW, pc[i]);
 }
 
 static void tracking_group(struct group_buf *b, const struct stats *s)
@@ -270,15 +280,14 @@ static void udp_group(struct group_buf *b, const struct udp_stats *u, bool v6)
 
 /* CurrEstab: the chosen hosts' sockets in ESTABLISHED or CLOSE_WAIT at
  * the report time (RFC 1213 tcpCurrEstab). */
-static void curr_estab(struct engine *e, const struct report_options *o,
-		       uint64_t out[2])
+static void curr_estab(struct engine *e, ws_time now,
+		       const struct report_options *o, uint64_t out[2])
 {
-	out[0] = out[1] = 0;
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
 		if (f->key.proto != 6 || !(f->u.tcp.flags & TCPC_STARTED))
 			continue;
 		for (int side = 0; side < 2; side++) {
-			enum tcp_state st = tcp_state_at(&f->u.tcp.ep[side], e->now);
+			enum tcp_state st = tcp_state_at(&f->u.tcp.ep[side], now);
 			if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT)
 				continue;
 			struct addr a;
@@ -297,8 +306,30 @@ enum {
 	G_WIRESTAT, G_FLOWS, G_TRACKING, G_MAX
 };
 
-int report_stats(FILE *out, struct engine *e, const struct report_options *o)
+ws_time engines_now(struct engine *const *engines, size_t n)
 {
+	ws_time now = 0;
+	for (size_t i = 0; i < n; i++)
+		if (engines[i]->now > now)
+			now = engines[i]->now;
+	return now;
+}
+
+/* The workers' counters as one (the capture's drops: the first's). */
+static void sum_stats(struct engine *const *engines, size_t n,
+		      struct stats *total)
+{
+	for (size_t i = 0; i < n; i++)
+		engine_sync(engines[i]);
+	*total = engines[0]->stats;
+	for (size_t i = 1; i < n; i++)
+		stats_add(total, &engines[i]->stats);
+}
+
+int report_stats(FILE *out, struct engine *const *engines, size_t n,
+		 const struct report_options *o)
+{
+	static struct stats total;
 	static struct group_buf bufs[G_MAX];
 	static const struct {
 		const char *id, *title;
@@ -317,13 +348,15 @@ int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
 	};
 	struct counter_group groups[G_MAX];
-	const struct proto_stats *ps = &e->stats.proto;
-	uint64_t estab[2];
-	size_t n = 0;
+	const struct proto_stats *ps = &total.proto;
+	uint64_t estab[2] = {0, 0};
+	ws_time now = engines_now(engines, n);
+	size_t ng = 0;
 
-	engine_sync(e);
+	sum_stats(engines, n, &total);
 	memset(bufs, 0, sizeof(bufs));
-	curr_estab(e, o, estab);
+	for (size_t i = 0; i < n; i++)
+		curr_estab(engines[i], now, o, estab);
 	ip_group(&bufs[G_IP], &ps->ip[0], false);
 	ip_group(&bufs[G_IP6], &ps->ip[1], true);
 	icmp_group(&bufs[G_ICMP], &ps->icmp[0], false);
@@ -332,15 +365,15 @@ int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 	tcp_group(&bufs[G_TCP6], &ps->tcp[1], estab[1]);
 	udp_group(&bufs[G_UDP], &ps->udp[0], false);
 	udp_group(&bufs[G_UDP6], &ps->udp[1], true);
-	packets_group(&bufs[G_WIRESTAT], &e->stats);
-	flows_group(&bufs[G_FLOWS], e);
-	tracking_group(&bufs[G_TRACKING], &e->stats);
+	packets_group(&bufs[G_WIRESTAT], &total);
+	flows_group(&bufs[G_FLOWS], engines, n);
+	tracking_group(&bufs[G_TRACKING], &total);
 	for (int g = 0; g < G_MAX; g++) {
 		/* -p keeps the chosen protocols' sections only */
 		if (o->protos && !(meta[g].proto & o->protos))
 			continue;
 		bool two = g == G_ICMP || g == G_ICMP6;
-		groups[n] = (struct counter_group){
+		groups[ng] = (struct counter_group){
 			.id = meta[g].id,
 			.title = meta[g].title,
 			.lines = bufs[g].lines,
@@ -348,9 +381,9 @@ int report_stats(FILE *out, struct engine *e, const struct report_options *o)
 			.col1 = two ? "Received" : NULL,
 			.col2 = two ? "Sent" : NULL,
 		};
-		n++;
+		ng++;
 	}
-	return report_counter_groups(out, o->format, groups, n);
+	return report_counter_groups(out, o->format, groups, ng);
 }
 
 /* One -e section: Windows netstat's rows, Received and Sent.  A file
@@ -398,18 +431,19 @@ static void link_sum(struct link_stats *to, const struct link_stats *from)
 	to->saw_direction |= from->saw_direction;
 }
 
-int report_interfaces(FILE *out, struct engine *e,
+int report_interfaces(FILE *out, struct engine *const *engines, size_t ne,
 		      const struct report_options *o, const char *const *names,
 		      size_t nnames)
 {
+	static struct stats s_total;
 	static struct group_buf bufs[STATS_MAX_LINKS + 1];
 	static char titles[STATS_MAX_LINKS + 1][160];
 	struct counter_group groups[STATS_MAX_LINKS + 1];
 	struct link_stats total;
-	const struct stats *s = &e->stats;
+	const struct stats *s = &s_total;
 	size_t n = 0;
 
-	engine_sync(e);
+	sum_stats(engines, ne, &s_total);
 	memset(bufs, 0, sizeof(bufs));
 	memset(&total, 0, sizeof(total));
 	if (o->nhosts) {

@@ -71,10 +71,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	engine_finish(&e);
 	if (!stats_balanced(&e.stats))
 		abort(); /* a packet not accounted for */
-	report_sockets(null, &e, &o);
-	report_stats(null, &e, &o);
+	struct engine *one = &e;
+	report_sockets(null, &one, 1, &o);
+	report_stats(null, &one, 1, &o);
 	const char *name = "fuzz";
-	report_interfaces(null, &e, &o, &name, 1);
+	report_interfaces(null, &one, 1, &o, &name, 1);
 	report_conn_end(cp);
 	report_events_end(ep);
 	fclose(null);

@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *null = fopen("/dev/null", "w");
 	if (null) {
 		struct report_options o = {.all = true, .format = EMIT_JSON};
-		report_sockets(null, &e, &o);
+		struct engine *one = &e;
+		report_sockets(null, &one, 1, &o);
 		fclose(null);
 	}
 	engine_free(&e);
