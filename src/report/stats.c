@@ -14,7 +14,7 @@
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
 
-enum { MAX_LINES = 64 };
+enum { MAX_LINES = 128 }; /* wirestat Statistics: ~30 + 64 workers */
 
 struct group_buf {
 	struct counter_line lines[MAX_LINES];
@@ -80,6 +80,21 @@ static void packets_group(struct group_buf *b, const struct stats *s)
 	    COUNTER_SHOW, s->if_dropped);
 	b->lines[b->n - 1].known = s->drops_known;
 	b->lines[b->n - 1].why_unknown = "live capture only";
+}
+
+/* --workers: what each worker read, to see the kernel's balance (a few
+ * connections carrying most packets load one worker). */
+static void workers_lines(struct group_buf *b, struct engine *const *engines,
+			  size_t n)
+{
+	static char keys[64][24], labels[64][40];
+	for (size_t k = 0; k < n && k < 64; k++) {
+		snprintf(keys[k], sizeof(keys[k]), "worker_%zu_packets", k + 1);
+		snprintf(labels[k], sizeof(labels[k]),
+			 "Packets Read by Worker %zu", k + 1);
+		add(b, keys[k], labels[k], 0, COUNTER_SHOW,
+		    engines[k]->stats.packets);
+	}
 }
 
 /* The flow and port tables, summed over the workers (each has its own:
@@ -366,6 +381,8 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 	udp_group(&bufs[G_UDP], &ps->udp[0], false);
 	udp_group(&bufs[G_UDP6], &ps->udp[1], true);
 	packets_group(&bufs[G_WIRESTAT], &total);
+	if (n > 1)
+		workers_lines(&bufs[G_WIRESTAT], engines, n);
 	flows_group(&bufs[G_FLOWS], engines, n);
 	tracking_group(&bufs[G_TRACKING], &total);
 	for (int g = 0; g < G_MAX; g++) {

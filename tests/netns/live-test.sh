@@ -3,7 +3,7 @@
 # ends of veth pairs in network namespaces (issue 6).  About 40 s.
 #
 #   main    A client, B server, one veth pair: driver.py's smoke profile
-#           (every TCP state, UDP, 300 connections) while nine wirestat
+#           (every TCP state, UDP, 300 connections) while ten wirestat
 #           processes capture live on B's veth at once:
 #           - --duration: the final report (-a -n --format json) against
 #             ss in both namespaces, taken the moment that report is
@@ -11,8 +11,9 @@
 #             state shown);
 #           - -F 'tcp port 5004': exactly the main run's rows of that port;
 #           - -Z nobody: runs as uid 65534 (/proc), the same rows;
-#           - --workers 3: 3 capture threads and packet sockets, the same
-#             rows (a connection split over threads would not be);
+#           - --workers 2: 2 capture threads and packet sockets, the same
+#             rows (a connection split over threads would not be); with
+#             -s, both workers read packets and they add up;
 #           - SIGINT, without and with an interval: final report, exit 0;
 #           - interval 1 s, --duration 3.5 (table and JSON): numbered,
 #             timestamped headers an interval apart;
@@ -290,11 +291,12 @@ grep -q 'listening on' "$M/tcpdump.err" || wsor_die "tcpdump: $(cat "$M/tcpdump.
 ws_start main "$WSOR_NS_B" -I "$B" "${J[@]}" --duration "$MAIN_DURATION"
 ws_start filter "$WSOR_NS_B" -I "$B" "${J[@]}" --duration "$MAIN_DURATION" -F 'tcp port 5004'
 ws_start nobody "$WSOR_NS_B" -I "$B" "${J[@]}" --duration "$MAIN_DURATION" -Z nobody
-ws_start workers "$WSOR_NS_B" -I "$B" "${J[@]}" --duration "$MAIN_DURATION" --workers 3
+ws_start workers "$WSOR_NS_B" -I "$B" "${J[@]}" --duration "$MAIN_DURATION" --workers 2
+ws_start workers_s "$WSOR_NS_B" -I "$B" -s --format json --duration "$MAIN_DURATION" --workers 2
 ws_start events "$WSOR_NS_B" -I "$B" -n --format json --events --duration "$MAIN_DURATION"
 ws_start sigint "$WSOR_NS_B" -I "$B" "${J[@]}"
 ws_start sigint_interval "$WSOR_NS_B" -I "$B" -a -n 60
-ws_ready main filter nobody workers events sigint sigint_interval
+ws_ready main filter nobody workers workers_s events sigint sigint_interval
 # An interval run of 3.5 s: three interval reports and the last one.
 IDUR=3.5
 if ! "$WIRESTAT" --duration 3.5 --help >/dev/null 2>"$W/duration.err"; then
@@ -310,7 +312,7 @@ if [ "$uid" = "65534 65534 65534 65534" ]; then
 else
 	fail "-Z nobody: the capturing process has Uid: $uid"
 fi
-# --workers 3: three capture threads, each with its own packet socket.
+# --workers 2: two capture threads, each with its own packet socket.
 threads=$(ls "/proc/${WS_PID[workers]}/task" | wc -l)
 sockets=0
 ip netns exec "$WSOR_NS_B" cat /proc/net/packet >"$W/packet-sockets.txt"
@@ -319,12 +321,12 @@ for ino in $(find "/proc/${WS_PID[workers]}/fd" -lname 'socket:*' -printf '%l\n'
 	awk -v i="$ino" 'NR > 1 && $NF == i { f = 1 } END { exit !f }' "$W/packet-sockets.txt" &&
 		sockets=$((sockets + 1))
 done
-if [ "$threads" -eq 4 ] && [ "$sockets" -eq 3 ]; then
-	ok "--workers 3: 4 threads (3 capturing), 3 packet sockets"
+if [ "$threads" -eq 3 ] && [ "$sockets" -eq 2 ]; then
+	ok "--workers 2: 3 threads (2 capturing), 2 packet sockets"
 else
-	fail "--workers 3: $threads threads, $sockets packet sockets (want 4 and 3)"
+	fail "--workers 2: $threads threads, $sockets packet sockets (want 3 and 2)"
 fi
-wsor_log "9 wirestat captures running on $B; traffic starts"
+wsor_log "10 wirestat captures running on $B; traffic starts"
 touch "$M/capturing"
 
 ws_wait interval 10
@@ -345,7 +347,7 @@ wait "$TCPDUMP_PID"
 grep -E 'captured|dropped' "$M/tcpdump.err" | sed 's/^/  tcpdump: /'
 wsor_log "main report written $(secs "${WS_T0[main]}" "${WS_T1[main]}") s after its start; ss $(secs "${WS_T1[main]}" "$(head -1 "$M/snapshot.time")") s later"
 kill -INT "${WS_PID[sigint]}" "${WS_PID[sigint_interval]}"
-for n in filter nobody workers events sigint sigint_interval; do ws_wait "$n" 10; done
+for n in filter nobody workers workers_s events sigint sigint_interval; do ws_wait "$n" 10; done
 touch "$M/done"
 wait "$WSOR_DRIVER_PID" || wsor_die "traffic driver failed:
 $(tail -20 "$M/driver.log")"
@@ -373,8 +375,17 @@ expect_exit nobody 0 &&
 	check "-Z nobody captures: the same rows as the run as root" \
 		"${HELPER[@]}" rows --input "$W/nobody.out" --same-as "$W/main.out" --min 400
 expect_exit workers 0 &&
-	check "--workers 3: the same rows as one thread (each connection whole on one)" \
+	check "--workers 2: the same rows as one thread (each connection whole on one)" \
 		"${HELPER[@]}" rows --input "$W/workers.out" --same-as "$W/main.out" --min 400
+expect_exit workers_s 0 &&
+	check "--workers 2 -s: both workers read packets, and they add up" \
+		"$WSOR_PY" -c '
+import json, sys
+w = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+c = {k: v for r in w if r.get("group") == "wirestat" for k, v in r.items()}
+p, a, b = c.get("packets", 0), c.get("worker_1_packets", 0), c.get("worker_2_packets", 0)
+print(f"  packets {p}: worker 1 {a}, worker 2 {b}")
+sys.exit(not (p > 1000 and a > 0 and b > 0 and a + b == p))' "$W/workers_s.out"
 expect_exit sigint 0 &&
 	check "SIGINT: a final report, the same rows as --duration's" \
 		"${HELPER[@]}" rows --input "$W/sigint.out" --same-as "$W/main.out" --min 400
