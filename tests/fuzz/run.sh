@@ -12,7 +12,7 @@ build=${1:?usage: run.sh BUILDDIR SECONDS [TARGET...]}
 secs=${2:?usage: run.sh BUILDDIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_pcap)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_pcap fuzz_dns)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$build/fuzz-work
 mkdir -p "$work/artifacts"
@@ -25,6 +25,8 @@ for t in "${targets[@]}"; do
 	case $t in
 	fuzz_pcap) seeds=$work/seeds/pcap ;;
 	fuzz_packet) seeds=$work/seeds/packet ;;
+	fuzz_dns) seeds=$work/seeds/dns
+		python3 "$src/tests/fuzz/dns_seeds.py" "$src" "$seeds" || exit 1 ;;
 	*) seeds=$work/seeds/$t ;;
 	esac
 	mkdir -p "$work/$t"
