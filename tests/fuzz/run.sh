@@ -3,7 +3,8 @@
 #
 # BUILDDIR is a build made with
 #   CC=clang meson setup BUILDDIR -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
-# Corpora live in BUILDDIR/fuzz-work/TARGET (seeded from pcaps/ each run);
+# Corpora live in BUILDDIR/fuzz-work/TARGET (seeded from pcaps/ each run;
+# fuzz_proc from tests/unit/fixtures);
 # crashes land in BUILDDIR/fuzz-work/artifacts.  Exit status 1 if any target
 # found a crash, leak or timeout.  Each crash becomes a named capture in
 # pcaps/ with a golden test (see tests/golden/README.md).
@@ -12,7 +13,7 @@ build=${1:?usage: run.sh BUILDDIR SECONDS [TARGET...]}
 secs=${2:?usage: run.sh BUILDDIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_pcap fuzz_dns)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_packet fuzz_pcap fuzz_proc fuzz_dns)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$build/fuzz-work
 mkdir -p "$work/artifacts"
@@ -25,6 +26,9 @@ for t in "${targets[@]}"; do
 	case $t in
 	fuzz_pcap) seeds=$work/seeds/pcap ;;
 	fuzz_packet) seeds=$work/seeds/packet ;;
+	fuzz_proc) seeds=$work/seeds/proc
+		python3 "$src/tests/fuzz/proc_seeds.py" \
+			"$src/tests/unit/fixtures" "$seeds" || exit 1 ;;
 	fuzz_dns) seeds=$work/seeds/dns
 		python3 "$src/tests/fuzz/dns_seeds.py" "$src" "$seeds" || exit 1 ;;
 	*) seeds=$work/seeds/$t ;;
