@@ -20,6 +20,7 @@
 #include "wirestat/capture.h"
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
+#include "wirestat/ipfix.h"
 #include "wirestat/report.h"
 #include "wirestat/services.h"
 
@@ -42,13 +43,16 @@ enum {
 	OPT_NO_PROMISC,
 	OPT_DURATION,
 	OPT_WORKERS,
+	OPT_IPFIX,
+	OPT_IPFIX_ACTIVE,
 };
 
 static const char usage_text[] =
 	"usage: wirestat [-aehinsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
 	"                [--host addr[/len]]... [--port port]...\n"
 	"                [--format table|json|csv] [--max-flows n]\n"
-	"                [--events | --conn [--idle-timeout seconds]]\n"
+	"                [--events | --conn] [--idle-timeout seconds]\n"
+	"                [--ipfix host:port [--ipfix-active-timeout seconds]]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
 	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
 	"                [-Z user] [interval]\n"
@@ -79,6 +83,10 @@ static const char usage_text[] =
 	"                         Zeek's conn_state and history, as each ends\n"
 	"      --idle-timeout s   end a connection record after s seconds without\n"
 	"                         packets (default Zeek's: TCP 300, UDP, ICMP 60)\n"
+	"      --ipfix host:port  export each connection record as an IPFIX biflow\n"
+	"                         (RFC 7011, UDP) to a collector\n"
+	"      --ipfix-active-timeout s\n"
+	"                         and every s seconds while it lasts (default 60)\n"
 	"      --events           stream each TCP socket's state changes as they\n"
 	"                         happen, with the packet (or timer) that caused it\n"
 	"  -c, --count n          stop after n packets\n"
@@ -111,6 +119,9 @@ struct options {
 	bool stats;    /* -s */
 	bool ethernet; /* -e */
 	bool events;   /* --events */
+	bool conn;     /* --conn (the view; --ipfix records connections too) */
+	const char *ipfix;    /* --ipfix HOST:PORT */
+	ws_time ipfix_active; /* --ipfix-active-timeout */
 	uint64_t count;	  /* -c; 0: no limit */
 	size_t workers;	  /* --workers; 0: one, on the main thread */
 	ws_time duration; /* --duration; 0: none */
@@ -214,6 +225,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
 		{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
 		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"ipfix", required_argument, NULL, OPT_IPFIX},
+		{"ipfix-active-timeout", required_argument, NULL,
+		 OPT_IPFIX_ACTIVE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -295,7 +309,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->events = true;
 			break;
 		case OPT_CONN:
-			o->engine.conn = true;
+			o->conn = true;
+			break;
+		case OPT_IPFIX:
+			o->ipfix = optarg;
+			break;
+		case OPT_IPFIX_ACTIVE:
+			o->ipfix_active =
+				parse_seconds(optarg, "--ipfix-active-timeout");
 			break;
 		case OPT_IDLE_TIMEOUT:
 			o->engine.idle_timeout =
@@ -350,17 +371,23 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->nfiles && o->nifaces)
 		die_usage("%s", "-R and -I cannot be mixed");
-	if (o->events && o->engine.conn)
+	if (o->events && o->conn)
 		die_usage("%s", "--events and --conn are two views: choose one");
-	if (o->engine.idle_timeout && !o->engine.conn)
-		die_usage("%s", "--idle-timeout goes with --conn");
+	if (o->engine.idle_timeout && !o->conn && !o->ipfix)
+		die_usage("%s", "--idle-timeout goes with --conn or --ipfix");
+	if (o->ipfix_active && !o->ipfix)
+		die_usage("%s", "--ipfix-active-timeout goes with --ipfix");
+	o->engine.conn = o->conn || o->ipfix;
+	if (o->ipfix)
+		o->engine.active_timeout =
+			o->ipfix_active ? o->ipfix_active : WS_SEC(60);
 	if (o->nfiles && o->workers > 1)
 		die_usage("%s", "--workers is for live capture (-I)");
 	if (o->nfiles && (o->live.snaplen || o->live.buffer_mib ||
 			  o->live.no_promisc))
 		die_usage("%s", "--snaplen, --buffer-size and --no-promisc are "
 				"for live capture (-I)");
-	o->live.immediate = o->events || o->engine.conn;
+	o->live.immediate = o->events || o->conn;
 	o->report.hosts = o->hosts;
 	o->report.nhosts = o->nhosts;
 	o->report.ports = o->ports;
@@ -412,16 +439,27 @@ struct run {
 	struct engine **engines; /* each worker's, for the reports */
 	struct event_printer *events;
 	struct conn_printer *conns;
+	struct ipfix_exporter *ipfix;
 	pthread_mutex_t out; /* conn and event lines from several workers */
 	unsigned reports;
 };
 
-static void locked_conn(void *ctx, const struct conn_record *r)
+/* A connection record: to --conn's printer (not the active timeout's
+ * interim records) and to the IPFIX exporter (not --conn's snapshots of
+ * open connections), through the output lock with several workers. */
+static void on_conn(void *ctx, const struct conn_record *r)
 {
 	struct run *run = ctx;
-	pthread_mutex_lock(&run->out);
-	report_conn(run->conns, r);
-	pthread_mutex_unlock(&run->out);
+	struct addr a[2];
+	if (run->nw > 1)
+		pthread_mutex_lock(&run->out);
+	if (run->conns && r->why != CONN_END_ACTIVE)
+		report_conn(run->conns, r);
+	if (run->ipfix && r->why != CONN_END_OPEN &&
+	    conn_record_keep(&run->o->report, r, a))
+		ipfix_record(run->ipfix, r, r->last);
+	if (run->nw > 1)
+		pthread_mutex_unlock(&run->out);
 }
 
 static void locked_event(void *ctx, const struct engine_event *ev)
@@ -517,13 +555,15 @@ static int report(struct run *run, bool last)
 	struct options *o = run->o;
 	int r = 0;
 	capture_counters(run);
+	if (run->ipfix && last)
+		ipfix_flush(run->ipfix); /* -s counts what was sent */
 	run->reports++;
 	if (o->interval)
 		report_header(run);
 	if (o->events) {
 		for (size_t i = 0; i < run->nw; i++)
 			engine_sync(run->engines[i]); /* the timers due */
-	} else if (o->engine.conn) {
+	} else if (o->conn) {
 		for (size_t i = 0; i < run->nw && !last; i++)
 			engine_conn_snapshot(run->engines[i]); /* still open */
 	} else if (o->stats || o->ethernet) {
@@ -650,8 +690,11 @@ static int run_capture(struct run *run)
 			return EXIT_RUNTIME;
 		}
 		/* live, nothing ready: what is pending is processed now (its
-		 * --events and --conn lines written), then wait */
+		 * --events and --conn lines written, IPFIX records sent when
+		 * due), then wait */
 		engine_flush(&w->eng);
+		if (run->ipfix)
+			ipfix_tick(run->ipfix, wall_clock());
 		if ((c = live_clock(run, w, start, &next)) < 0)
 			return EXIT_RUNTIME;
 		if (c > 0) {
@@ -761,6 +804,11 @@ static int run_workers(struct run *run)
 		}
 		if (o->count && packets >= o->count)
 			break;
+		if (run->ipfix) {
+			pthread_mutex_lock(&run->out);
+			ipfix_tick(run->ipfix, now);
+			pthread_mutex_unlock(&run->out);
+		}
 		if (o->interval && now >= next) {
 			lock_workers(run, now);
 			int r = report(run, false);
@@ -866,15 +914,13 @@ static int setup_printers(struct run *run)
 	bool live = capture_is_live(run->w[0].cap);
 	bool shared = run->nw > 1;
 	pthread_mutex_init(&run->out, NULL);
-	if (o->engine.conn) {
+	if (o->conn) {
 		run->conns = report_conn_begin(stdout, &o->report, live);
 		if (!run->conns)
 			return -1;
-		for (size_t i = 0; i < run->nw; i++)
-			engine_on_conn(run->engines[i],
-				       shared ? locked_conn : report_conn,
-				       shared ? (void *)run : run->conns);
 	}
+	for (size_t i = 0; o->engine.conn && i < run->nw; i++)
+		engine_on_conn(run->engines[i], on_conn, run);
 	if (o->events) {
 		run->events = report_events_begin(stdout, &o->report, live);
 		if (!run->events)
@@ -900,6 +946,15 @@ int main(int argc, char **argv)
 		/* Port names are a nicety: without the file, numbers. */
 		services = services_load(SERVICES_DEFAULT_PATH, errbuf);
 		o.report.services = services;
+	}
+	if (o.ipfix) {
+		run.ipfix = ipfix_open(o.ipfix, 1, errbuf);
+		if (!run.ipfix) {
+			fprintf(stderr, "wirestat: %s\n", errbuf);
+			status = EXIT_USAGE;
+			goto out_free;
+		}
+		o.report.ipfix_counters = ipfix_counters(run.ipfix);
 	}
 	run.nw = o.workers ? o.workers : 1;
 	r = setup_workers(&run, errbuf);
@@ -935,6 +990,7 @@ out_free:
 	}
 	free(run.w);
 	free(run.engines);
+	ipfix_close(run.ipfix);
 	services_free(services);
 	free(o.files);
 	free(o.ifaces);

@@ -4,7 +4,8 @@
 #
 #   1. install what the build and the tests need (apt-get);
 #   2. build with -Werror and run every suite: unit, golden, docs, static,
-#      flood, and netns (real traffic in network namespaces: needs root);
+#      flood, contrib, export (IPFIX to nfdump's nfcapd on 127.0.0.1), and
+#      netns (real traffic in network namespaces: needs root);
 #   3. build with AddressSanitizer and UndefinedBehaviorSanitizer and run
 #      every suite again (any report fails the run);
 #   4. run the golden tests under valgrind's memcheck (any error or definite
@@ -19,7 +20,7 @@ build_deps=(meson ninja-build gcc pkg-config libpcap-dev
 	netbase)
 test_deps=(tcpdump tshark iproute2 nftables conntrack ethtool
 	python3-scapy procps cppcheck clang-tidy time valgrind clang
-	libclang-rt-14-dev bash-completion systemd)
+	libclang-rt-14-dev bash-completion systemd nfdump)
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive

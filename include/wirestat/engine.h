@@ -24,8 +24,11 @@ struct engine_config {
 	 * (none: every host's, summed).  Borrowed for the engine's life. */
 	const struct addr_prefix *hosts;
 	size_t nhosts;
-	bool conn;	      /* keep connection records (--conn) */
+	bool conn;	      /* keep connection records (--conn, --ipfix) */
 	ws_time idle_timeout; /* --idle-timeout; 0: Zeek's per protocol */
+	/* --ipfix-active-timeout: a record of what a connection did so far,
+	 * this long after the last one (CONN_END_ACTIVE); 0: none */
+	ws_time active_timeout;
 };
 
 /* Why a connection record ended. */
@@ -36,6 +39,7 @@ enum conn_end {
 	CONN_END_EVICTED, /* the flow table was full */
 	CONN_END_INPUT,	  /* still open when the input ended */
 	CONN_END_OPEN,	  /* not ended: a snapshot of an open connection */
+	CONN_END_ACTIVE,  /* not ended: the active timeout's interim record */
 	CONN_END_MAX
 };
 
@@ -59,6 +63,12 @@ struct conn_record {
 	char history[ZEEK_HISTORY_BUFSIZE];
 	bool partial;
 	uint8_t why; /* enum conn_end */
+	/* Since the last CONN_END_ACTIVE record (or the start): the part of
+	 * the connection this record is the first to cover, for exports
+	 * that count deltas (IPFIX); TCP flags ORed per side. */
+	ws_time part_ts;
+	uint64_t part_pkts[2], part_ip_bytes[2];
+	uint8_t tcp_flags[2];
 };
 
 typedef void (*engine_conn_fn)(void *ctx, const struct conn_record *r);
@@ -69,6 +79,12 @@ struct conn_ext {
 	uint8_t orig;	/* key side of the originator, Zeek's roles */
 	uint8_t active; /* a record is open */
 	ws_time close_ts; /* when its close completed (Zeek's LastTime()) */
+	/* What the active timeout's last record covered (key sides), and
+	 * the first packet after it (0: none yet) */
+	ws_time part_ts;
+	uint32_t done_pkts[2]; /* as struct flow's counters */
+	uint64_t done_ip_bytes[2];
+	uint8_t tcp_flags[2]; /* ORed since then, per key side */
 };
 
 /* Packets are decoded on arrival and processed a few at a time, in

@@ -40,6 +40,8 @@ struct report_options {
 	size_t nports;	       /* foreign port */
 	enum emit_format format;
 	const struct services *services; /* port names; NULL for none */
+	/* --ipfix: the exporter's counters (-s shows them); NULL: none */
+	const uint64_t *ipfix_counters;
 };
 
 /* The socket view: one row per socket each host would list, the rows
@@ -103,6 +105,11 @@ struct conn_printer *report_conn_begin(FILE *out,
 				       bool flush_each);
 void report_conn(void *printer, const struct conn_record *r);
 int report_conn_end(struct conn_printer *p);
+
+/* Does record r pass the filters (-p, --port, --host) of the connection
+ * view?  a[0] and a[1] get the originator's and responder's addresses. */
+bool conn_record_keep(const struct report_options *o,
+		      const struct conn_record *r, struct addr a[2]);
 
 /* Packet time as text: "2023-11-14 22:13:20.010000" (UTC). */
 void report_time(ws_time t, char *buf, size_t size);

@@ -164,6 +164,7 @@ const char *const conn_end_names[CONN_END_MAX] = {
 	[CONN_END_EVICTED] = "evicted",
 	[CONN_END_INPUT] = "end_of_input",
 	[CONN_END_OPEN] = "open",
+	[CONN_END_ACTIVE] = "active",
 };
 
 static struct conn_ext *conn_ext(struct flow *f)
@@ -198,6 +199,13 @@ static void conn_fill(struct flow *f, enum conn_end why, ws_time last,
 			r->since[i] = tcp_state_since(&f->u.tcp.ep[side], last);
 		}
 	}
+	for (int i = 0; i < 2; i++) {
+		int side = i == 0 ? o : !o;
+		r->part_pkts[i] = f->pkts[side] - x->done_pkts[side];
+		r->part_ip_bytes[i] = f->ip_bytes[side] - x->done_ip_bytes[side];
+		r->tcp_flags[i] = x->tcp_flags[side];
+	}
+	r->part_ts = x->part_ts ? x->part_ts : f->first_ts;
 	r->bytes_known = last > f->first_ts;
 	r->missed = zeek_missed_bytes(&x->z);
 	r->conn_state = zeek_conn_state(&x->z);
@@ -280,16 +288,38 @@ static void conn_before(struct engine *e, struct flow *f, int side,
 		x->orig = (uint8_t)side; /* Zeek: the first packet's sender */
 		x->active = 1;
 		x->close_ts = 0;
+		x->part_ts = 0;
+		memset(x->done_pkts, 0, sizeof(x->done_pkts));
+		memset(x->done_ip_bytes, 0, sizeof(x->done_ip_bytes));
+		memset(x->tcp_flags, 0, sizeof(x->tcp_flags));
 		memset(f->pkts, 0, sizeof(f->pkts));
 		memset(f->ip_bytes, 0, sizeof(f->ip_bytes));
 		f->first_ts = now;
 	}
 }
 
+/* The active timeout: a record of what the connection did since the last
+ * one, which it then starts counting from. */
+static void conn_active(struct engine *e, struct flow *f, ws_time now)
+{
+	struct conn_ext *x = conn_ext(f);
+	struct conn_record r;
+	if (e->on_conn) {
+		conn_fill(f, CONN_END_ACTIVE, now, &r);
+		e->on_conn(e->on_conn_ctx, &r);
+	}
+	for (int i = 0; i < 2; i++) {
+		x->done_pkts[i] = f->pkts[i];
+		x->done_ip_bytes[i] = f->ip_bytes[i];
+	}
+	memset(x->tcp_flags, 0, sizeof(x->tcp_flags));
+	x->part_ts = 0;
+}
+
 /* After it is counted: Zeek's view, and its role swaps; when the close
- * completed, for the close delay. */
-static void conn_after(struct flow *f, int side, const struct decoded *d,
-		       ws_time now)
+ * completed, for the close delay; the active timeout. */
+static void conn_after(struct engine *e, struct flow *f, int side,
+		       const struct decoded *d, ws_time now)
 {
 	struct conn_ext *x = conn_ext(f);
 	bool was_complete = zeek_is_close_complete(&x->z);
@@ -297,6 +327,12 @@ static void conn_after(struct flow *f, int side, const struct decoded *d,
 		x->orig = (uint8_t)!x->orig;
 	if (!was_complete && zeek_is_close_complete(&x->z))
 		x->close_ts = now;
+	if (d->proto == IPPROTO_TCP_)
+		x->tcp_flags[side] |= d->tcp_flags;
+	if (!x->part_ts)
+		x->part_ts = now;
+	if (e->cfg.active_timeout && now - x->part_ts >= e->cfg.active_timeout)
+		conn_active(e, f, now);
 }
 
 /* The flow table's end callback: a flow leaves (idle, evicted). */
@@ -387,7 +423,7 @@ static void tcp_packet(struct engine *e, const struct engine_pending *p)
 		f->orig = f->u.tcp.client;
 	count_packet(f, side, d);
 	if (e->cfg.conn)
-		conn_after(f, side, d, now);
+		conn_after(e, f, side, d, now);
 	if (notes & TCP_NOTE_LISTEN)
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_TCP_, d->vlan,
 			   d->inner_vlan, PORT_LISTENING, now);
@@ -418,7 +454,7 @@ static void udp_packet(struct engine *e, const struct engine_pending *p)
 	bool replied = f->flags & FLOW_F_REPLIED;
 	count_packet(f, side, d);
 	if (e->cfg.conn)
-		conn_after(f, side, d, now);
+		conn_after(e, f, side, d, now);
 	if (!replied && (f->flags & FLOW_F_REPLIED)) {
 		/* The first answer: the responder's port is bound. */
 		ports_note(e->ports, &d->src, d->sport, IPPROTO_UDP_, d->vlan,
@@ -482,7 +518,7 @@ static void icmp_flow(struct engine *e, const struct engine_pending *p)
 		return;
 	conn_before(e, f, p->ref.side, &p->d, p->now, created);
 	count_packet(f, p->ref.side, &p->d);
-	conn_after(f, p->ref.side, &p->d, p->now);
+	conn_after(e, f, p->ref.side, &p->d, p->now);
 	if (created)
 		flow_set_lru(e->flows, f, FLOW_LRU_OTHER);
 }

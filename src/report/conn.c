@@ -111,9 +111,12 @@ struct conn_printer *report_conn_begin(FILE *out,
 }
 
 /* -p, --host (either end), --port (either port). */
-static bool keep(const struct report_options *o, const struct conn_record *r,
-		 const struct addr a[2])
+bool conn_record_keep(const struct report_options *o,
+		      const struct conn_record *r, struct addr a[2])
 {
+	uint16_t port;
+	flow_endpoint(r->flow, r->orig, &a[0], &port);
+	flow_endpoint(r->flow, !r->orig, &a[1], &port);
 	bool v6 = a[0].family == ADDR_V6;
 	unsigned bit = r->proto == 6	? (v6 ? REPORT_TCP6 : REPORT_TCP)
 		       : r->proto == 17 ? (v6 ? REPORT_UDP6 : REPORT_UDP)
@@ -141,11 +144,8 @@ void report_conn(void *printer, const struct conn_record *r)
 {
 	struct conn_printer *p = printer;
 	struct addr a[2];
-	uint16_t port;
 	const struct flow *f = r->flow;
-	flow_endpoint(f, r->orig, &a[0], &port);
-	flow_endpoint(f, !r->orig, &a[1], &port);
-	if (!keep(&p->o, r, a))
+	if (!conn_record_keep(&p->o, r, a))
 		return;
 
 	const char *pname = r->proto == 6 ? "tcp" : r->proto == 17 ? "udp"

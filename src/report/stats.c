@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "wirestat/flow.h"
+#include "wirestat/ipfix.h"
 #include "wirestat/ports.h"
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
@@ -318,7 +319,7 @@ static void curr_estab(struct engine *e, ws_time now,
 
 enum {
 	G_IP, G_IP6, G_ICMP, G_ICMP6, G_TCP, G_TCP6, G_UDP, G_UDP6,
-	G_WIRESTAT, G_FLOWS, G_TRACKING, G_MAX
+	G_WIRESTAT, G_FLOWS, G_TRACKING, G_IPFIX, G_MAX
 };
 
 ws_time engines_now(struct engine *const *engines, size_t n)
@@ -361,6 +362,7 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		[G_WIRESTAT] = {"wirestat", "wirestat Statistics", 0},
 		[G_FLOWS] = {"wirestat_flows", "wirestat Flow Table", 0},
 		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
+		[G_IPFIX] = {"wirestat_ipfix", "wirestat IPFIX Export", 0},
 	};
 	struct counter_group groups[G_MAX];
 	const struct proto_stats *ps = &total.proto;
@@ -385,9 +387,15 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		workers_lines(&bufs[G_WIRESTAT], engines, n);
 	flows_group(&bufs[G_FLOWS], engines, n);
 	tracking_group(&bufs[G_TRACKING], &total);
+	for (int i = 0; o->ipfix_counters && i < IPFIX_COUNTER_MAX; i++)
+		add(&bufs[G_IPFIX], ipfix_counter_keys[i],
+		    ipfix_counter_labels[i], 0, COUNTER_SHOW,
+		    o->ipfix_counters[i]);
 	for (int g = 0; g < G_MAX; g++) {
 		/* -p keeps the chosen protocols' sections only */
 		if (o->protos && !(meta[g].proto & o->protos))
+			continue;
+		if (g == G_IPFIX && !o->ipfix_counters)
 			continue;
 		bool two = g == G_ICMP || g == G_ICMP6;
 		groups[ng] = (struct counter_group){

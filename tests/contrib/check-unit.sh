@@ -3,7 +3,7 @@
 # systemd-analyze verify (as an instance, wirestat@lo, with ExecStart
 # pointing at the built binary and the man page on MANPATH).
 set -u
-wirestat=$1
+wirestat=$(realpath "$1") # systemd wants an absolute path
 src=$2
 command -v systemd-analyze >/dev/null || { echo "systemd-analyze is not installed"; exit 1; }
 tmp=$(mktemp -d)
