@@ -13,6 +13,7 @@
 #include "wirestat/common.h"
 #include "wirestat/decode.h"
 #include "wirestat/flow.h"
+#include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
 #include "wirestat/stats.h"
 #include "wirestat/tcp.h"
@@ -29,6 +30,14 @@ struct engine_config {
 	/* --ipfix-active-timeout: a record of what a connection did so far,
 	 * this long after the last one (CONN_END_ACTIVE); 0: none */
 	ws_time active_timeout;
+	/* -r: keep the (IP, MAC) pairs of Ethernet frames in a table of this
+	 * many entries (observed gateways); 0: no table */
+	size_t max_nexthops;
+	/* --compare -e: input i's own MAC (link_macs[i], when link_has_mac
+	 * bit i is set): an Ethernet frame from it was sent, so -e can
+	 * count Sent on links whose link type does not say.  Borrowed. */
+	const uint8_t (*link_macs)[6];
+	uint32_t link_has_mac;
 };
 
 /* Why a connection record ended. */
@@ -117,6 +126,7 @@ struct engine {
 	struct engine_config cfg;
 	struct flow_table *flows;
 	struct ports_table *ports;
+	struct nexthop_table *nexthops; /* cfg.max_nexthops, else NULL */
 	struct stats stats;
 	ws_time now;	     /* latest packet time: the report is "as of" it */
 	ws_time next_expiry; /* packet time of the next expiry pass */

@@ -36,12 +36,21 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 	/* Listening and bound ports are far fewer than flows. */
 	size_t ports = max / 8 < 1024 ? 1024 : max / 8;
 	e->ports = ports_table_new(ports, errbuf);
-	if (!e->ports) {
-		flow_table_free(e->flows);
-		e->flows = NULL;
-		return -1;
+	if (!e->ports)
+		goto out_free_flows;
+	if (cfg->max_nexthops) {
+		e->nexthops = nexthop_table_new(cfg->max_nexthops, errbuf);
+		if (!e->nexthops)
+			goto out_free_ports;
 	}
 	return 0;
+out_free_ports:
+	ports_table_free(e->ports);
+	e->ports = NULL;
+out_free_flows:
+	flow_table_free(e->flows);
+	e->flows = NULL;
+	return -1;
 }
 
 void engine_free(struct engine *e)
@@ -49,8 +58,10 @@ void engine_free(struct engine *e)
 	engine_flush(e);
 	flow_table_free(e->flows);
 	ports_table_free(e->ports);
+	nexthop_table_free(e->nexthops);
 	e->flows = NULL;
 	e->ports = NULL;
+	e->nexthops = NULL;
 }
 
 static void count_packet(struct flow *f, int side, const struct decoded *d)
@@ -662,8 +673,16 @@ static void count_links(struct engine *e, unsigned link, int dlt,
 		s->links[link].dlt = dlt;
 	}
 	struct link_stats *l = &s->links[link];
+	bool sent = d->dl_flags & DL_OUTGOING;
 	l->saw_direction |= dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2;
-	count_frame(l, (d->dl_flags & DL_OUTGOING) ? STATS_TX : STATS_RX, d, r);
+	if (dlt == DLT_EN10MB && link < 32 &&
+	    (e->cfg.link_has_mac & (UINT32_C(1) << link))) {
+		/* the interface's own MAC as the source: it sent the frame */
+		l->saw_direction = true;
+		sent = (d->dl_flags & DL_SRC_MAC) &&
+		       memcmp(d->mac_src, e->cfg.link_macs[link], 6) == 0;
+	}
+	count_frame(l, sent ? STATS_TX : STATS_RX, d, r);
 	if (e->cfg.nhosts && d->src.family != ADDR_NONE) {
 		if (ours(e, &d->dst))
 			count_frame(&s->hosts, STATS_RX, d, r);
@@ -692,6 +711,9 @@ void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
 	s->decode[r]++;
 	count_protocols(e, &p->d, r);
 	count_links(e, link, dlt, &p->d, r);
+	if (e->nexthops && (decode_reason_class[r] == DECODE_CLASS_OK ||
+			    r == DR_FRAGMENT))
+		nexthop_frame(e->nexthops, link, &p->d, e->now);
 	p->reason = (uint8_t)r;
 	if (r == DR_TCP || r == DR_UDP ||
 	    (e->cfg.conn && (r == DR_ICMP || r == DR_ICMP6)))
