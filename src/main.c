@@ -1,6 +1,7 @@
 /* main.c - wirestat: netstat from the wire.  Parses options and wires the
  * stages together: capture -> engine -> report, once at the end of the
  * input or every interval. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -21,6 +22,7 @@
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
 #include "wirestat/ipfix.h"
+#include "wirestat/kernel.h"
 #include "wirestat/report.h"
 #include "wirestat/services.h"
 
@@ -45,17 +47,18 @@ enum {
 	OPT_WORKERS,
 	OPT_IPFIX,
 	OPT_IPFIX_ACTIVE,
+	OPT_PROC_ROOT,
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-aehinsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
+	"usage: wirestat [-aehinrsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
 	"                [--host addr[/len]]... [--port port]...\n"
 	"                [--format table|json|csv] [--max-flows n]\n"
 	"                [--events | --conn] [--idle-timeout seconds]\n"
 	"                [--ipfix host:port [--ipfix-active-timeout seconds]]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
 	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
-	"                [-Z user] [interval]\n"
+	"                [--proc-root dir] [-Z user] [interval]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
@@ -66,6 +69,8 @@ static const char usage_text[] =
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, icmp, ip, tcpv6, udpv6, icmpv6 or\n"
 	"                         ipv6 (repeatable)\n"
+	"  -r, --route            show the kernel's routing tables and, with a\n"
+	"                         capture, the gateways the traffic went through\n"
 	"  -s, --statistics       show statistics instead of sockets: what\n"
 	"                         was read and what became of every packet\n"
 	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
@@ -98,6 +103,7 @@ static const char usage_text[] =
 	"      --no-promisc       do not put the interface in promiscuous mode\n"
 	"      --workers n        live: capture on n threads, the kernel\n"
 	"                         spreading the connections over them\n"
+	"      --proc-root dir    read /proc from dir (default /proc)\n"
 	"  -Z, --user user        drop privileges to this user once the capture\n"
 	"                         is open\n"
 	"  interval               report again every interval seconds (of packet\n"
@@ -120,6 +126,8 @@ struct options {
 	bool ethernet; /* -e */
 	bool events;   /* --events */
 	bool conn;     /* --conn (the view; --ipfix records connections too) */
+	bool routes;   /* -r */
+	const char *proc_root; /* --proc-root; NULL: /proc */
 	const char *ipfix;    /* --ipfix HOST:PORT */
 	ws_time ipfix_active; /* --ipfix-active-timeout */
 	uint64_t count;	  /* -c; 0: no limit */
@@ -139,9 +147,9 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void die_usage(const char *fmt, ...) WS_PRINTF(1, 2);
+static _Noreturn void die_usage(const char *fmt, ...) WS_PRINTF(1, 2);
 
-static void die_usage(const char *fmt, ...)
+static _Noreturn void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("wirestat: ", stderr);
@@ -203,6 +211,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
+		{"route", no_argument, NULL, 'r'},
+		{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 		{"ethernet", no_argument, NULL, 'e'},
 		{"numeric", no_argument, NULL, 'n'},
 		{"time-in-state", no_argument, NULL, 'i'},
@@ -235,11 +245,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ac:eF:hI:inp:R:sVZ:", longopts,
+	while ((c = getopt_long(argc, argv, "ac:eF:hI:inp:rR:sVZ:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->report.all = true;
+			break;
+		case 'r':
+			o->routes = true;
+			break;
+		case OPT_PROC_ROOT:
+			o->proc_root = optarg;
 			break;
 		case 'e':
 			o->ethernet = true;
@@ -371,8 +387,15 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->nfiles && o->nifaces)
 		die_usage("%s", "-R and -I cannot be mixed");
-	if (o->events && o->conn)
-		die_usage("%s", "--events and --conn are two views: choose one");
+	if (o->events + o->conn + o->routes > 1)
+		die_usage("%s", "-r, --events and --conn are views: choose one");
+	if (o->proc_root) {
+		DIR *d = opendir(o->proc_root);
+		if (!d)
+			die_usage("--proc-root %s: %s", o->proc_root,
+				  strerror(errno));
+		closedir(d);
+	}
 	if (o->engine.idle_timeout && !o->conn && !o->ipfix)
 		die_usage("%s", "--idle-timeout goes with --conn or --ipfix");
 	if (o->ipfix_active && !o->ipfix)
@@ -486,6 +509,48 @@ static int ethernet_report(struct run *run)
 	return r;
 }
 
+/* The names of the capture's inputs (interfaces, files). */
+static const char **input_names(const struct run *run, size_t *n)
+{
+	const struct capture *cap = run->w[0].cap;
+	*n = capture_inputs(cap);
+	const char **names = calloc(*n ? *n : 1, sizeof(*names));
+	for (size_t i = 0; names && i < *n; i++)
+		names[i] = capture_input_name(cap, i);
+	return names;
+}
+
+/* -r with a capture: the kernel's routes, then the gateways the frames
+ * went through (off-link judged by the routes when live: they are this
+ * host's). */
+static int routes_report(struct run *run)
+{
+	struct options *o = run->o;
+	struct kernel_routes routes;
+	char errbuf[WS_ERRBUF_SIZE];
+	size_t n;
+	int r = -1;
+	kernel_routes_init(&routes, KERNEL_MAX_ROUTES);
+	if (kernel_read_routes(o->proc_root, &routes, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		goto out_free;
+	}
+	const char **names = input_names(run, &n);
+	if (!names)
+		goto out_free;
+	for (size_t i = 0; i < run->nw; i++)
+		engine_sync(run->engines[i]);
+	if (report_routes(stdout, &routes, &o->report) == 0 &&
+	    report_gateways(stdout, run->engines, run->nw,
+			    capture_is_live(run->w[0].cap) ? &routes : NULL,
+			    &o->report, names, n) == 0)
+		r = 0;
+	free(names);
+out_free:
+	kernel_routes_free(&routes);
+	return r;
+}
+
 /* Each interval report starts with a line giving its time and what the
  * capture and the flow tables had to let go. */
 static void report_header(struct run *run)
@@ -560,7 +625,14 @@ static int report(struct run *run, bool last)
 	run->reports++;
 	if (o->interval)
 		report_header(run);
-	if (o->events) {
+	if (o->routes) {
+		r = routes_report(run);
+		if (o->ethernet && r == 0)
+			r = ethernet_report(run);
+		if (o->stats && r == 0)
+			r = report_stats(stdout, run->engines, run->nw,
+					 &o->report);
+	} else if (o->events) {
 		for (size_t i = 0; i < run->nw; i++)
 			engine_sync(run->engines[i]); /* the timers due */
 	} else if (o->conn) {
@@ -849,6 +921,26 @@ static int run_workers(struct run *run)
 	return status;
 }
 
+/* -r alone: the kernel's routing tables, as netstat -r prints them. */
+static int routes_only(const struct options *o)
+{
+	struct kernel_routes routes;
+	char errbuf[WS_ERRBUF_SIZE];
+	int status = EXIT_OK;
+	kernel_routes_init(&routes, KERNEL_MAX_ROUTES);
+	if (kernel_read_routes(o->proc_root, &routes, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_USAGE;
+	} else if (report_routes(stdout, &routes, &o->report) < 0 ||
+		   fflush(stdout) != 0) {
+		fprintf(stderr, "wirestat: cannot write the report: %s\n",
+			strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	kernel_routes_free(&routes);
+	return status;
+}
+
 static struct capture *open_capture(struct options *o, char *errbuf)
 {
 	static const char *const any[] = {"any"};
@@ -956,6 +1048,14 @@ int main(int argc, char **argv)
 		}
 		o.report.ipfix_counters = ipfix_counters(run.ipfix);
 	}
+	if (o.routes && !o.nfiles && !o.nifaces && !o.interval &&
+	    !o.duration && !o.count) {
+		/* netstat -r: the kernel's tables, no capture */
+		status = routes_only(&o);
+		goto out_free;
+	}
+	if (o.routes)
+		o.engine.max_nexthops = NEXTHOP_DEFAULT_MAX;
 	run.nw = o.workers ? o.workers : 1;
 	r = setup_workers(&run, errbuf);
 	if (r < 0) {

@@ -11,6 +11,7 @@
 #include "wirestat/addr.h"
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
+#include "wirestat/kernel.h"
 #include "wirestat/services.h"
 
 /* Protocols, as -p names them (case-insensitive, as Windows netstat). */
@@ -123,6 +124,19 @@ int report_interfaces(FILE *out, struct engine *const *engines, size_t n,
 /* -s: the statistics sections.  Returns 0, or -1 if writing failed. */
 int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		 const struct report_options *o);
+
+/* -r: the kernel's routing tables, IPv4 then IPv6 (-p ip or ipv6 keeps
+ * one), in route -n's layout; JSON and CSV rows have kind "route". */
+int report_routes(FILE *out, const struct kernel_routes *r,
+		  const struct report_options *o);
+
+/* -r with a capture: the MACs that carried the frames of many addresses,
+ * or (routes given: live, on this host) of any address the routes put
+ * behind a gateway, per input (names[i]) and family; kind "gateway". */
+int report_gateways(FILE *out, struct engine *const *engines, size_t n,
+		    const struct kernel_routes *routes,
+		    const struct report_options *o, const char *const *names,
+		    size_t nnames);
 
 /* Every report takes a set of engines (one per capture worker) and
  * reports them as one, as of the latest time among them. */

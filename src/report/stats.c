@@ -11,6 +11,7 @@
 
 #include "wirestat/flow.h"
 #include "wirestat/ipfix.h"
+#include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
@@ -133,6 +134,28 @@ static void tracking_group(struct group_buf *b, const struct stats *s)
 	for (int i = 0; i < TR_MAX; i++)
 		add(b, tcp_reason_names[i], NULL, 0, COUNTER_SHOW,
 		    s->tcp[i]);
+}
+
+/* -r's table of (address, MAC) pairs, summed over the workers. */
+static void nexthops_group(struct group_buf *b, struct engine *const *engines,
+			   size_t n)
+{
+	uint64_t c[NC_MAX] = {0}, count = 0, cap = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct nexthop_table *t = engines[k]->nexthops;
+		if (!t)
+			continue;
+		for (int i = 0; i < NC_MAX; i++)
+			c[i] += nexthop_counters(t)[i];
+		count += nexthop_count(t);
+		cap += nexthop_capacity(t);
+	}
+	add(b, "next_hop_pairs_tracked", "Address-MAC Pairs Tracked", 0,
+	    COUNTER_SHOW, count);
+	add(b, "next_hop_pairs_cap", "Address-MAC Pair Cap", 0, COUNTER_SHOW,
+	    cap);
+	for (int i = 0; i < NC_MAX; i++)
+		add(b, nexthop_counter_names[i], NULL, 0, COUNTER_SHOW, c[i]);
 }
 
 /* A counter the wire cannot show: "n/a" in the table, null in data. */
@@ -319,7 +342,7 @@ static void curr_estab(struct engine *e, ws_time now,
 
 enum {
 	G_IP, G_IP6, G_ICMP, G_ICMP6, G_TCP, G_TCP6, G_UDP, G_UDP6,
-	G_WIRESTAT, G_FLOWS, G_TRACKING, G_IPFIX, G_MAX
+	G_WIRESTAT, G_FLOWS, G_TRACKING, G_IPFIX, G_NEXTHOPS, G_MAX
 };
 
 ws_time engines_now(struct engine *const *engines, size_t n)
@@ -363,6 +386,8 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		[G_FLOWS] = {"wirestat_flows", "wirestat Flow Table", 0},
 		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
 		[G_IPFIX] = {"wirestat_ipfix", "wirestat IPFIX Export", 0},
+		[G_NEXTHOPS] = {"wirestat_next_hops", "wirestat Next Hops (-r)",
+				0},
 	};
 	struct counter_group groups[G_MAX];
 	const struct proto_stats *ps = &total.proto;
@@ -391,11 +416,13 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		add(&bufs[G_IPFIX], ipfix_counter_keys[i],
 		    ipfix_counter_labels[i], 0, COUNTER_SHOW,
 		    o->ipfix_counters[i]);
+	nexthops_group(&bufs[G_NEXTHOPS], engines, n);
 	for (int g = 0; g < G_MAX; g++) {
 		/* -p keeps the chosen protocols' sections only */
 		if (o->protos && !(meta[g].proto & o->protos))
 			continue;
-		if (g == G_IPFIX && !o->ipfix_counters)
+		if ((g == G_IPFIX && !o->ipfix_counters) ||
+		    (g == G_NEXTHOPS && !engines[0]->nexthops))
 			continue;
 		bool two = g == G_ICMP || g == G_ICMP6;
 		groups[ng] = (struct counter_group){
