@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,19 +17,6 @@
 #include "wirestat/ports.h"
 
 enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMPV6 = 58 };
-
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
 
 static struct decoded pkt(const char *src, uint16_t sport, const char *dst,
 			  uint16_t dport, uint8_t proto)
