@@ -43,6 +43,7 @@ enum {
 	OPT_DURATION,
 	OPT_WORKERS,
 	OPT_RESOLVE,
+	OPT_NAMES,
 	OPT_MAX_NAMES,
 };
 
@@ -50,7 +51,7 @@ static const char usage_text[] =
 	"usage: wirestat [-aefhinsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
 	"                [--host addr[/len]]... [--port port]...\n"
 	"                [--format table|json|csv] [--max-flows n]\n"
-	"                [--events | --conn [--idle-timeout seconds]]\n"
+	"                [--events | --conn [--idle-timeout seconds] | --names]\n"
 	"                [--resolve passive|active|none] [--max-names n]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
 	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
@@ -86,6 +87,8 @@ static const char usage_text[] =
 	"                         packets (default Zeek's: TCP 300, UDP, ICMP 60)\n"
 	"      --events           stream each TCP socket's state changes as they\n"
 	"                         happen, with the packet (or timer) that caused it\n"
+	"      --names            show the host names learned from the DNS answers\n"
+	"                         on the wire instead of sockets\n"
 	"      --resolve mode     where host names come from: passive (default:\n"
 	"                         the DNS answers on the wire, no query sent),\n"
 	"                         active (also the system resolver's reverse\n"
@@ -122,6 +125,7 @@ struct options {
 	bool stats;    /* -s */
 	bool ethernet; /* -e */
 	bool events;   /* --events */
+	bool names;    /* --names */
 	uint64_t count;	  /* -c; 0: no limit */
 	size_t workers;	  /* --workers; 0: one, on the main thread */
 	ws_time duration; /* --duration; 0: none */
@@ -227,6 +231,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
 		{"workers", required_argument, NULL, OPT_WORKERS},
 		{"resolve", required_argument, NULL, OPT_RESOLVE},
+		{"names", no_argument, NULL, OPT_NAMES},
 		{"max-names", required_argument, NULL, OPT_MAX_NAMES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -352,6 +357,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 					  optarg);
 			o->report.resolve = (uint8_t)bit;
 			break;
+		case OPT_NAMES:
+			o->names = true;
+			break;
 		case OPT_MAX_NAMES:
 			o->engine.max_names = parse_count(optarg, "--max-names");
 			break;
@@ -380,6 +388,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("%s", "-R and -I cannot be mixed");
 	if (o->events && o->engine.conn)
 		die_usage("%s", "--events and --conn are two views: choose one");
+	if (o->names && (o->events || o->engine.conn || o->stats ||
+			 o->ethernet))
+		die_usage("%s", "--names is a view of its own: without --events, "
+				"--conn, -s or -e");
 	if (o->report.numeric && o->report.resolve == REPORT_RESOLVE_ACTIVE)
 		die_usage("%s", "-n and --resolve=active: choose one");
 	if (o->engine.idle_timeout && !o->engine.conn)
@@ -556,6 +568,8 @@ static int report(struct run *run, bool last)
 	} else if (o->engine.conn) {
 		for (size_t i = 0; i < run->nw && !last; i++)
 			engine_conn_snapshot(run->engines[i]); /* still open */
+	} else if (o->names) {
+		r = report_names(stdout, run->engines, run->nw, &o->report);
 	} else if (o->stats || o->ethernet) {
 		/* netstat -e -s prints both, the interfaces first */
 		if (o->ethernet)

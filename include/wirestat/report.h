@@ -131,6 +131,12 @@ int report_interfaces(FILE *out, struct engine *const *engines, size_t n,
 int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		 const struct report_options *o);
 
+/* --names: the passive name caches (every engine's, merged: the entry
+ * learned last for each address), sorted by address; --host keeps the
+ * addresses of those hosts.  Returns 0, or -1 if writing failed. */
+int report_names(FILE *out, struct engine *const *engines, size_t n,
+		 const struct report_options *o);
+
 /* --conn with host names: the engines whose caches name the records'
  * addresses (without it, records carry no names). */
 void report_conn_names(struct conn_printer *p, struct engine *const *engines,
