@@ -83,7 +83,9 @@ bool engines_name_lookup(struct engine *const *engines, size_t n,
 		if (!e->names)
 			continue;
 		pthread_mutex_lock(&e->names_lock);
-		const struct names_entry *x = names_lookup(e->names, a, e->now, 0);
+		/* no NAMES_FRESH_ONLY: the time is not read (and e->now may
+		 * be moving on another thread) */
+		const struct names_entry *x = names_lookup(e->names, a, 0, 0);
 		if (x && (!found || x->last_ts > out->last_ts)) {
 			*out = *x;
 			found = true;
