@@ -6,12 +6,15 @@
 #ifndef WIRESTAT_ENGINE_H
 #define WIRESTAT_ENGINE_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "wirestat/addr.h"
 #include "wirestat/common.h"
 #include "wirestat/decode.h"
+#include "wirestat/dns.h"
 #include "wirestat/flow.h"
 #include "wirestat/ports.h"
 #include "wirestat/stats.h"
@@ -29,6 +32,7 @@ struct engine_config {
 	/* --ipfix-active-timeout: a record of what a connection did so far,
 	 * this long after the last one (CONN_END_ACTIVE); 0: none */
 	ws_time active_timeout;
+	size_t max_names;     /* --max-names; 0 means NAMES_DEFAULT_MAX */
 };
 
 /* Why a connection record ended. */
@@ -117,6 +121,12 @@ struct engine {
 	struct engine_config cfg;
 	struct flow_table *flows;
 	struct ports_table *ports;
+	/* The passive name cache, fed by the DNS answers this engine sees.
+	 * Its lock is taken by the engine only around learning (DNS ports
+	 * only), and by readers on other threads (--conn records with
+	 * --workers); a report holding the engine's worker needs none. */
+	struct names *names;
+	pthread_mutex_t names_lock;
 	struct stats stats;
 	ws_time now;	     /* latest packet time: the report is "as of" it */
 	ws_time next_expiry; /* packet time of the next expiry pass */
@@ -168,5 +178,13 @@ void engine_conn_snapshot(struct engine *e);
 void engine_finish(struct engine *e);
 
 void engine_free(struct engine *e);
+
+/* The name the passive caches of engines[0..n) hold for address a: with
+ * --workers a DNS answer and the connection it names may hash to
+ * different workers, so every engine's cache is asked and the entry
+ * learned last (latest last_ts) wins.  The entry is copied to *out under
+ * each engine's names lock.  Returns false if no cache knows a. */
+bool engines_name_lookup(struct engine *const *engines, size_t n,
+			 const struct addr *a, struct names_entry *out);
 
 #endif
