@@ -48,14 +48,18 @@ enum {
 	OPT_IPFIX,
 	OPT_IPFIX_ACTIVE,
 	OPT_PROC_ROOT,
+	OPT_RESOLVE,
+	OPT_NAMES,
+	OPT_MAX_NAMES,
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-aehinrsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
+	"usage: wirestat [-aefhinrsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
 	"                [--host addr[/len]]... [--port port]...\n"
 	"                [--format table|json|csv] [--max-flows n]\n"
-	"                [--events | --conn] [--idle-timeout seconds]\n"
+	"                [--events | --conn | --names] [--idle-timeout seconds]\n"
 	"                [--ipfix host:port [--ipfix-active-timeout seconds]]\n"
+	"                [--resolve passive|active|none] [--max-names n]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
 	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
 	"                [--proc-root dir] [-Z user] [interval]\n"
@@ -65,6 +69,8 @@ static const char usage_text[] =
 	"  -a, --all              also show listening TCP ports and UDP endpoints\n"
 	"  -e, --ethernet         show interface statistics (bytes, unicast and\n"
 	"                         non-unicast frames, errors) instead of sockets\n"
+	"  -f, --fqdn             name foreign hosts by their full name (default:\n"
+	"                         the host name, before the first dot)\n"
 	"  -i, --time-in-state    add the time since each socket entered its state\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, icmp, ip, tcpv6, udpv6, icmpv6 or\n"
@@ -94,6 +100,14 @@ static const char usage_text[] =
 	"                         and every s seconds while it lasts (default 60)\n"
 	"      --events           stream each TCP socket's state changes as they\n"
 	"                         happen, with the packet (or timer) that caused it\n"
+	"      --names            show the host names learned from the DNS answers\n"
+	"                         on the wire instead of sockets\n"
+	"      --resolve mode     where host names come from: passive (default:\n"
+	"                         the DNS answers on the wire, no query sent),\n"
+	"                         active (also the system resolver's reverse\n"
+	"                         lookups, in the background) or none\n"
+	"      --max-names n      cap on names learned from the wire (default\n"
+	"                         65536)\n"
 	"  -c, --count n          stop after n packets\n"
 	"      --duration s       stop after s seconds (live) or s seconds of\n"
 	"                         packet time (files); fractions allowed\n"
@@ -130,6 +144,7 @@ struct options {
 	const char *proc_root; /* --proc-root; NULL: /proc */
 	const char *ipfix;    /* --ipfix HOST:PORT */
 	ws_time ipfix_active; /* --ipfix-active-timeout */
+	bool names;    /* --names */
 	uint64_t count;	  /* -c; 0: no limit */
 	size_t workers;	  /* --workers; 0: one, on the main thread */
 	ws_time duration; /* --duration; 0: none */
@@ -214,6 +229,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"route", no_argument, NULL, 'r'},
 		{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 		{"ethernet", no_argument, NULL, 'e'},
+		{"fqdn", no_argument, NULL, 'f'},
 		{"numeric", no_argument, NULL, 'n'},
 		{"time-in-state", no_argument, NULL, 'i'},
 		{"statistics", no_argument, NULL, 's'},
@@ -238,6 +254,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"ipfix", required_argument, NULL, OPT_IPFIX},
 		{"ipfix-active-timeout", required_argument, NULL,
 		 OPT_IPFIX_ACTIVE},
+		{"resolve", required_argument, NULL, OPT_RESOLVE},
+		{"names", no_argument, NULL, OPT_NAMES},
+		{"max-names", required_argument, NULL, OPT_MAX_NAMES},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -245,7 +264,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ac:eF:hI:inp:rR:sVZ:", longopts,
+	while ((c = getopt_long(argc, argv, "ac:efF:hI:inp:rR:sVZ:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
@@ -259,6 +278,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'e':
 			o->ethernet = true;
+			break;
+		case 'f':
+			o->report.fqdn = true;
 			break;
 		case 'n':
 			o->report.numeric = true;
@@ -364,6 +386,20 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die_usage("--workers of '%s' is more than 64",
 					  optarg);
 			break;
+		case OPT_RESOLVE:
+			bit = report_resolve_parse(optarg);
+			if (bit < 0)
+				die_usage("unknown --resolve '%s': use passive, "
+					  "active or none",
+					  optarg);
+			o->report.resolve = (uint8_t)bit;
+			break;
+		case OPT_NAMES:
+			o->names = true;
+			break;
+		case OPT_MAX_NAMES:
+			o->engine.max_names = parse_count(optarg, "--max-names");
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
@@ -396,6 +432,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 				  strerror(errno));
 		closedir(d);
 	}
+	if (o->names && (o->events || o->conn || o->stats || o->ethernet ||
+			 o->routes))
+		die_usage("%s", "--names is a view of its own: without --events, "
+				"--conn, -r, -s or -e");
+	if (o->report.numeric && o->report.resolve == REPORT_RESOLVE_ACTIVE)
+		die_usage("%s", "-n and --resolve=active: choose one");
 	if (o->engine.idle_timeout && !o->conn && !o->ipfix)
 		die_usage("%s", "--idle-timeout goes with --conn or --ipfix");
 	if (o->ipfix_active && !o->ipfix)
@@ -638,6 +680,8 @@ static int report(struct run *run, bool last)
 	} else if (o->conn) {
 		for (size_t i = 0; i < run->nw && !last; i++)
 			engine_conn_snapshot(run->engines[i]); /* still open */
+	} else if (o->names) {
+		r = report_names(stdout, run->engines, run->nw, &o->report);
 	} else if (o->stats || o->ethernet) {
 		/* netstat -e -s prints both, the interfaces first */
 		if (o->ethernet)
@@ -1010,6 +1054,7 @@ static int setup_printers(struct run *run)
 		run->conns = report_conn_begin(stdout, &o->report, live);
 		if (!run->conns)
 			return -1;
+		report_conn_names(run->conns, run->engines, run->nw);
 	}
 	for (size_t i = 0; o->engine.conn && i < run->nw; i++)
 		engine_on_conn(run->engines[i], on_conn, run);
@@ -1063,6 +1108,16 @@ int main(int argc, char **argv)
 		status = -r;
 		goto out_free;
 	}
+	if (o.report.resolve == REPORT_RESOLVE_ACTIVE) {
+		/* after -Z: the threads run as the user too */
+		struct resolver_config rc = {0};
+		o.report.resolver = resolver_new(&rc, errbuf);
+		if (!o.report.resolver) {
+			fprintf(stderr, "wirestat: %s\n", errbuf);
+			status = EXIT_RUNTIME;
+			goto out_free;
+		}
+	}
 	if (setup_printers(&run) < 0) {
 		fputs("wirestat: out of memory\n", stderr);
 		status = EXIT_RUNTIME;
@@ -1088,6 +1143,7 @@ out_free:
 		capture_close(run.w[i].cap);
 		pthread_mutex_destroy(&run.w[i].lock);
 	}
+	resolver_free(o.report.resolver);
 	free(run.w);
 	free(run.engines);
 	ipfix_close(run.ipfix);

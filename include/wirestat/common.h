@@ -29,4 +29,16 @@ typedef int64_t ws_time;
 /* Fill an error buffer; returns -1 so callers can "return ws_error(...)". */
 int ws_error(char *errbuf, const char *fmt, ...) WS_PRINTF(2, 3);
 
+/* The value of a hexadecimal digit, either case; -1 for anything else. */
+static inline int ws_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -270,6 +270,19 @@ enum dns_reason names_learn_message(struct names *n, const uint8_t *buf,
 void names_learn_packet(struct names *n, const struct decoded *d,
 			ws_time now);
 
+enum { NAMES_DNS_PORT = 53, NAMES_MDNS_PORT = 5353 };
+
+/* The cheap test the engine makes on every decoded UDP or TCP packet
+ * before it hands one to names_learn_packet(): a DNS or mDNS port, either
+ * direction (proto: IPPROTO_UDP 17 or IPPROTO_TCP 6). */
+static inline bool names_is_dns(uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	if (proto == 17)
+		return sport == NAMES_DNS_PORT || dport == NAMES_DNS_PORT ||
+		       sport == NAMES_MDNS_PORT || dport == NAMES_MDNS_PORT;
+	return proto == 6 && (sport == NAMES_DNS_PORT || dport == NAMES_DNS_PORT);
+}
+
 enum {
 	NAMES_FRESH_ONLY = 0x01, /* only a name whose TTL has not run out */
 };

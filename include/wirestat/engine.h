@@ -6,12 +6,15 @@
 #ifndef WIRESTAT_ENGINE_H
 #define WIRESTAT_ENGINE_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "wirestat/addr.h"
 #include "wirestat/common.h"
 #include "wirestat/decode.h"
+#include "wirestat/dns.h"
 #include "wirestat/flow.h"
 #include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
@@ -38,6 +41,7 @@ struct engine_config {
 	 * count Sent on links whose link type does not say.  Borrowed. */
 	const uint8_t (*link_macs)[6];
 	uint32_t link_has_mac;
+	size_t max_names;     /* --max-names; 0 means NAMES_DEFAULT_MAX */
 };
 
 /* Why a connection record ended. */
@@ -127,6 +131,12 @@ struct engine {
 	struct flow_table *flows;
 	struct ports_table *ports;
 	struct nexthop_table *nexthops; /* cfg.max_nexthops, else NULL */
+	/* The passive name cache, fed by the DNS answers this engine sees.
+	 * Its lock is taken by the engine only around learning (DNS ports
+	 * only), and by readers on other threads (--conn records with
+	 * --workers); a report holding the engine's worker needs none. */
+	struct names *names;
+	pthread_mutex_t names_lock;
 	struct stats stats;
 	ws_time now;	     /* latest packet time: the report is "as of" it */
 	ws_time next_expiry; /* packet time of the next expiry pass */
@@ -178,5 +188,13 @@ void engine_conn_snapshot(struct engine *e);
 void engine_finish(struct engine *e);
 
 void engine_free(struct engine *e);
+
+/* The name the passive caches of engines[0..n) hold for address a: with
+ * --workers a DNS answer and the connection it names may hash to
+ * different workers, so every engine's cache is asked and the entry
+ * learned last (latest last_ts) wins.  The entry is copied to *out under
+ * each engine's names lock.  Returns false if no cache knows a. */
+bool engines_name_lookup(struct engine *const *engines, size_t n,
+			 const struct addr *a, struct names_entry *out);
 
 #endif

@@ -33,18 +33,18 @@ struct nexthop_entry {
 
 /* X(enum, counter name) */
 #define NEXTHOP_COUNTERS(X)                        \
-	X(NC_CREATED, "next_hop_pairs_learned")     \
-	X(NC_EVICTED, "next_hop_pairs_evicted")     \
-	X(NC_ALLOC_FAILED, "next_hop_pairs_not_recorded")
+	X(NHC_CREATED, "next_hop_pairs_learned")     \
+	X(NHC_EVICTED, "next_hop_pairs_evicted")     \
+	X(NHC_ALLOC_FAILED, "next_hop_pairs_not_recorded")
 
 enum nexthop_counter {
 #define NEXTHOP_X_ENUM(e, name) e,
 	NEXTHOP_COUNTERS(NEXTHOP_X_ENUM)
 #undef NEXTHOP_X_ENUM
-	NC_MAX
+	NHC_MAX
 };
 
-extern const char *const nexthop_counter_names[NC_MAX];
+extern const char *const nexthop_counter_names[NHC_MAX];
 
 struct nexthop_table;
 

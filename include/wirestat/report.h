@@ -12,6 +12,7 @@
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
 #include "wirestat/kernel.h"
+#include "wirestat/resolver.h"
 #include "wirestat/services.h"
 
 /* Protocols, as -p names them (case-insensitive, as Windows netstat). */
@@ -30,9 +31,22 @@ enum {
 /* The REPORT_* bit of a -p name, or -1. */
 int report_proto_parse(const char *name);
 
+/* --resolve: where host names come from. */
+enum report_resolve {
+	REPORT_RESOLVE_PASSIVE, /* the DNS answers on the wire (default) */
+	REPORT_RESOLVE_ACTIVE,	/* those, then the system resolver */
+	REPORT_RESOLVE_NONE,	/* no host names */
+};
+
+/* The enum report_resolve of a --resolve word, or -1. */
+int report_resolve_parse(const char *word);
+
 struct report_options {
 	bool all;	  /* -a: listening TCP ports and UDP endpoints too */
-	bool numeric;	  /* -n: no port names in tables */
+	bool numeric;	  /* -n: no port names in tables, no host names */
+	bool fqdn;	  /* -f: foreign hosts by their full name in tables */
+	uint8_t resolve;  /* enum report_resolve */
+	struct resolver *resolver; /* --resolve=active; NULL otherwise */
 	bool time_in_state; /* -i: time since each socket's last change */
 	unsigned protos;  /* REPORT_* mask; 0 means all */
 	const struct addr_prefix *hosts; /* --host: keep these hosts' rows */
@@ -137,6 +151,16 @@ int report_gateways(FILE *out, struct engine *const *engines, size_t n,
 		    const struct kernel_routes *routes,
 		    const struct report_options *o, const char *const *names,
 		    size_t nnames);
+/* --names: the passive name caches (every engine's, merged: the entry
+ * learned last for each address), sorted by address; --host keeps the
+ * addresses of those hosts.  Returns 0, or -1 if writing failed. */
+int report_names(FILE *out, struct engine *const *engines, size_t n,
+		 const struct report_options *o);
+
+/* --conn with host names: the engines whose caches name the records'
+ * addresses (without it, records carry no names). */
+void report_conn_names(struct conn_printer *p, struct engine *const *engines,
+		       size_t n);
 
 /* Every report takes a set of engines (one per capture worker) and
  * reports them as one, as of the latest time among them. */

@@ -2385,6 +2385,219 @@ def gateways():
     return cap.pcap()
 
 
+# ---------------------------------------------------------------- names
+# DNS answers on the wire name hosts without a query of wirestat's own
+# (issue 8).  The resolver is 10.0.0.53; the client 10.0.0.1 asks, then
+# connects to what it was told.  Messages are built byte by byte below
+# (RFC 1035 4.1) so that the hostile ones can break exactly one rule;
+# tshark -V decodes the well-formed ones as written.
+
+R4 = "10.0.0.53"
+MDNS4 = "224.0.0.251"
+T_A, T_CNAME, T_PTR, T_AAAA = 1, 5, 12, 28
+
+
+def dns_name(name):
+    """A name as uncompressed wire labels."""
+    out = b""
+    for label in name.split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+QNAME = b"\xc0\x0c"  # a pointer to the question's name (offset 12)
+
+
+def dns_rr(owner, rtype, rdata, ttl=300, rclass=1):
+    """One resource record; owner is wire bytes (dns_name() or QNAME)."""
+    return owner + struct.pack("!HHIH", rtype, rclass, ttl,
+                               len(rdata)) + rdata
+
+
+def rdata_addr(addr):
+    return ipaddress.ip_address(addr).packed
+
+
+def dns_msg(qname, qtype, answers, flags=0x8180, ident=0x1000,
+            counts=None):
+    """A message: header, one question (none if qname is None), the
+    answers.  flags 0x8180: QR, RD, RA, RCODE 0.  counts=(qd, an)
+    overrides what the header claims."""
+    question = b""
+    if qname is not None:
+        question = dns_name(qname) + struct.pack("!HH", qtype, 1)
+    qd, an = (1 if qname is not None else 0), len(answers)
+    if counts:
+        qd, an = counts
+    return struct.pack("!HHHHHH", ident, flags, qd, an, 0, 0) + \
+        question + b"".join(answers)
+
+
+def udp_payload(cap, src, sport, dst, dport, payload, v6=False, dt=None,
+                at=None):
+    ip = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst, id=1)
+    pkt = ip / UDP(sport=sport, dport=dport) / Raw(payload)
+    cap.add_l3(bytes(pkt), v6, src, dst, dt=dt, at=at)
+
+
+def dns_exchange(cap, cport, qname, qtype, answers, ident, **kw):
+    """The client's query from cport and the resolver's answer."""
+    udp_payload(cap, C4, cport, R4, 53,
+                dns_msg(qname, qtype, [], flags=0x0100, ident=ident))
+    udp_payload(cap, R4, 53, C4, cport,
+                dns_msg(qname, qtype, answers, ident=ident, **kw))
+
+
+def names_answers(cap):
+    """The answers of names-dns.pcap, in order; see its docstring."""
+    dns_exchange(cap, 50001, "www.example.com", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.10"), ttl=300)], 0x1001)
+    dns_exchange(cap, 50002, "cdn.example.org", T_A, [
+        dns_rr(QNAME, T_CNAME, dns_name("edge.cdn.example.net"), ttl=3600),
+        dns_rr(dns_name("edge.cdn.example.net"), T_CNAME,
+               dns_name("e1.edge.example.net"), ttl=3600),
+        dns_rr(dns_name("e1.edge.example.net"), T_A,
+               rdata_addr("192.0.2.20"), ttl=60)], 0x1002)
+    dns_exchange(cap, 50003, "ipv6.example.com", T_AAAA, [
+        dns_rr(QNAME, T_AAAA, rdata_addr("2001:db8::80"), ttl=3600)],
+        0x1003)
+    dns_exchange(cap, 50004, "30.2.0.192.in-addr.arpa", T_PTR, [
+        dns_rr(QNAME, T_PTR, dns_name("mail.example.com"), ttl=86400)],
+        0x1004)
+    # mDNS (RFC 6762): a host announces its own name to the group: ID
+    # 0, QR and AA, no question, the cache-flush bit in the class.
+    udp_payload(cap, "10.0.0.7", 5353, MDNS4, 5353, dns_msg(
+        None, 0, [dns_rr(dns_name("printer.local"), T_A,
+                         rdata_addr("10.0.0.7"), ttl=120, rclass=0x8001)],
+        flags=0x8400, ident=0))
+    # DNS over TCP (RFC 7766): the length prefix, a whole connection.
+    c = Conn(cap, cport=41000, sport=53, server=R4)
+    c.handshake()
+    q = dns_msg("tcp.example.com", T_A, [], flags=0x0100, ident=0x1006)
+    c.seg(0, "PA", struct.pack("!H", len(q)) + q)
+    a = dns_msg("tcp.example.com", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.60"), ttl=600)],
+        ident=0x1006)
+    c.seg(1, "PA", struct.pack("!H", len(a)) + a)
+    c.seg(0, "FA")
+    c.seg(1, "FA")
+    c.seg(0, "A")
+
+
+@capture("names-dns.pcap")
+def names_dns():
+    """DNS answers, then connections to the addresses they name.
+    Answers (the resolver 10.0.0.53 to the client 10.0.0.1, each after
+    its query):
+      www.example.com A 192.0.2.10.
+      cdn.example.org CNAME edge.cdn.example.net CNAME
+        e1.edge.example.net A 192.0.2.20: named cdn.example.org (the
+        name asked), canonical e1.edge.example.net, TTL 60 (the A's).
+      ipv6.example.com AAAA 2001:db8::80.
+      30.2.0.192.in-addr.arpa PTR mail.example.com: 192.0.2.30.
+      mDNS, 10.0.0.7 to 224.0.0.251: printer.local A 10.0.0.7.
+      Over TCP 53 (a whole connection, client port 41000, closed by
+      the client: its side in TIME_WAIT): tcp.example.com A 192.0.2.60.
+    Then, from 10.0.0.1 (fd00::1 for IPv6), a handshake and data to
+    each: 192.0.2.10:443 (40001), 192.0.2.20:443 (40002),
+    [2001:db8::80]:80 (40003), 192.0.2.30:25 (40004), 10.0.0.7:631
+    (40005), 192.0.2.60:22 (40006), and 192.0.2.99:22 (40007), which no
+    answer names.  Without -n each server's socket is named in its
+    Local Address (short name: "www:https"), and the client's sockets in
+    their Foreign Address ("cdn:https"; -f "cdn.example.org:https");
+    10.0.0.1, fd00::1 and 192.0.2.99 stay numeric."""
+    cap = Capture("names-dns")
+    names_answers(cap)
+    for cport, server, sport in ((40001, "192.0.2.10", 443),
+                                 (40002, "192.0.2.20", 443),
+                                 (40004, "192.0.2.30", 25),
+                                 (40005, "10.0.0.7", 631),
+                                 (40006, "192.0.2.60", 22),
+                                 (40007, "192.0.2.99", 22)):
+        established(cap, cport=cport, sport=sport, server=server)
+    established(cap, cport=40003, sport=80, v6=True, server="2001:db8::80")
+    return cap.pcap()
+
+
+@capture("names-late.pcap")
+def names_late():
+    """The answer after the connection: 10.0.0.1:40010 connects to
+    192.0.2.40:443 at t = 0 (handshake, data); at t = 1.5 s an answer
+    names 192.0.2.40 late.example.com (its query at 1.49 s); data again
+    at t = 2.5 s.  Names are looked up at report time, so the
+    connection is named from the first report after the answer: with an
+    interval of 1 s (packet time) the report at t = 1 s shows the
+    address, those at t = 2 s and at the end the name."""
+    cap = Capture("names-late")
+    c = Conn(cap, cport=40010, sport=443, server="192.0.2.40")
+    c.handshake(at=0)
+    c.exchange(0)
+    cap.tick(at=1490 * MS)
+    udp_payload(cap, C4, 50010, R4, 53, dns_msg(
+        "late.example.com", T_A, [], flags=0x0100, ident=0x2001))
+    udp_payload(cap, R4, 53, C4, 50010, dns_msg(
+        "late.example.com", T_A,
+        [dns_rr(QNAME, T_A, rdata_addr("192.0.2.40"), ttl=300)],
+        ident=0x2001), at=1500 * MS)
+    cap.tick(at=2500 * MS)
+    c.exchange(1)
+    return cap.pcap()
+
+
+@capture("names-malformed.pcap")
+def names_malformed():
+    """Hostile and unusable answers teach nothing.  Each answer claims
+    one address of 192.0.2.50-58 for a name, and 10.0.0.1 then connects
+    to that address on port 443 (client ports 40050-40058):
+      .50 good.example: a well-formed answer, the control: named.
+      .51 the answer's owner is a pointer to itself (offset 45): a
+          compression loop, dns_pointer_not_backwards.
+      .52 a 64-byte label in the owner name: dns_label_over_63.
+      .53 the header claims two answers, the message holds one (good):
+          the second owner name would start at the end,
+          dns_name_past_end; the good record is dropped with the rest.
+      .54 an A record of 5 bytes: dns_a_rdlength_not_4.
+      .55 RCODE 3 (NXDOMAIN) with an A record: dns_rcode_not_zero.
+      .56 a query (QR 0) carrying an answer: dns_not_a_response.
+      .57 the owner is a pointer past the message's end:
+          dns_pointer_out_of_range.
+      .58 the header claims 300 answers in a 60-byte message:
+          dns_counts_exceed_message.
+    Every row but .50's stays numeric; -s counts each reason (and the
+    nine queries, not responses)."""
+    cap = Capture("names-malformed")
+    good = dns_rr(QNAME, T_A, rdata_addr("192.0.2.50"))
+    dns_exchange(cap, 50050, "good.example", T_A, [good], 0x3000)
+    # header 12 + question (a.example: 11 + 4) = 27: the answer's owner
+    # at 27 pointing to 27
+    q51 = "a.example"
+    dns_exchange(cap, 50051, q51, T_A, [
+        dns_rr(b"\xc0\x1b", T_A, rdata_addr("192.0.2.51"))], 0x3001)
+    dns_exchange(cap, 50052, "b.example", T_A, [
+        dns_rr(bytes([64]) + b"x" * 64 + dns_name("b.example"), T_A,
+               rdata_addr("192.0.2.52"))], 0x3002)
+    dns_exchange(cap, 50053, "c.example", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.53"))], 0x3003,
+        counts=(1, 2))
+    dns_exchange(cap, 50054, "d.example", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.54") + b"\0")], 0x3004)
+    dns_exchange(cap, 50055, "e.example", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.55"))], 0x3005,
+        flags=0x8183)
+    dns_exchange(cap, 50056, "f.example", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.56"))], 0x3006,
+        flags=0x0100)
+    dns_exchange(cap, 50057, "g.example", T_A, [
+        dns_rr(b"\xc1\x00", T_A, rdata_addr("192.0.2.57"))], 0x3007)
+    dns_exchange(cap, 50058, "h.example", T_A, [
+        dns_rr(QNAME, T_A, rdata_addr("192.0.2.58"))], 0x3008,
+        counts=(1, 300))
+    for i in range(9):
+        established(cap, cport=40050 + i, sport=443,
+                    server="192.0.2.%d" % (50 + i))
+    return cap.pcap()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(

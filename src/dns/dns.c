@@ -344,17 +344,6 @@ static int dec_label(const char *s, size_t n)
 	return v <= 255 ? v : -1;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool has_suffix(const char *s, size_t n, const char *suffix,
 		       size_t *stem)
 {
@@ -396,7 +385,7 @@ bool dns_reverse_name(const char *name, struct addr *out)
 		if (stem != 63)
 			return false;
 		for (size_t i = 0; i < 32; i++) {
-			int v = hex_nibble(name[2 * i]);
+			int v = ws_hex_digit(name[2 * i]);
 			if (v < 0 || (i < 31 && name[2 * i + 1] != '.'))
 				return false;
 			a.bytes[15 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);

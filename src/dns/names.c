@@ -30,8 +30,6 @@ const char *const names_source_names[NAMES_SRC_MAX] = {
 
 enum {
 	NAMES_SLAB = 1024,
-	DNS_PORT = 53,
-	MDNS_PORT = 5353,
 	TCP_MESSAGES_MAX = 16, /* messages read from one TCP segment */
 	RANK_PTR = 1,	       /* a reverse name */
 	RANK_FORWARD = 2,      /* the name a client asked for */
@@ -368,14 +366,14 @@ void names_learn_packet(struct names *n, const struct decoded *d,
 	if (d->payload_len == 0)
 		return;
 	if (d->proto == IPPROTO_UDP) {
-		if (d->sport == MDNS_PORT || d->dport == MDNS_PORT)
+		if (d->sport == NAMES_MDNS_PORT || d->dport == NAMES_MDNS_PORT)
 			flags = DNS_F_MDNS;
-		else if (d->sport == DNS_PORT || d->dport == DNS_PORT)
+		else if (d->sport == NAMES_DNS_PORT || d->dport == NAMES_DNS_PORT)
 			flags = 0;
 		else
 			return;
 	} else if (d->proto == IPPROTO_TCP) {
-		if (d->sport != DNS_PORT && d->dport != DNS_PORT)
+		if (d->sport != NAMES_DNS_PORT && d->dport != NAMES_DNS_PORT)
 			return;
 		flags = DNS_F_TCP;
 	} else {

@@ -38,12 +38,26 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 	e->ports = ports_table_new(ports, errbuf);
 	if (!e->ports)
 		goto out_free_flows;
+	/* After the flow table: the cache hashes with flow_hash(), which
+	 * the first flow table seeds. */
+	e->names = names_new(cfg->max_names, errbuf);
+	if (!e->names)
+		goto out_free_ports;
+	if (pthread_mutex_init(&e->names_lock, NULL) != 0) {
+		ws_error(errbuf, "cannot create the name cache's lock");
+		goto out_free_names;
+	}
 	if (cfg->max_nexthops) {
 		e->nexthops = nexthop_table_new(cfg->max_nexthops, errbuf);
 		if (!e->nexthops)
-			goto out_free_ports;
+			goto out_destroy_lock;
 	}
 	return 0;
+out_destroy_lock:
+	pthread_mutex_destroy(&e->names_lock);
+out_free_names:
+	names_free(e->names);
+	e->names = NULL;
 out_free_ports:
 	ports_table_free(e->ports);
 	e->ports = NULL;
@@ -58,10 +72,36 @@ void engine_free(struct engine *e)
 	engine_flush(e);
 	flow_table_free(e->flows);
 	ports_table_free(e->ports);
+	if (e->names) {
+		names_free(e->names);
+		pthread_mutex_destroy(&e->names_lock);
+	}
 	nexthop_table_free(e->nexthops);
 	e->flows = NULL;
 	e->ports = NULL;
+	e->names = NULL;
 	e->nexthops = NULL;
+}
+
+bool engines_name_lookup(struct engine *const *engines, size_t n,
+			 const struct addr *a, struct names_entry *out)
+{
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		struct engine *e = engines[i];
+		if (!e->names)
+			continue;
+		pthread_mutex_lock(&e->names_lock);
+		/* no NAMES_FRESH_ONLY: the time is not read (and e->now may
+		 * be moving on another thread) */
+		const struct names_entry *x = names_lookup(e->names, a, 0, 0);
+		if (x && (!found || x->last_ts > out->last_ts)) {
+			*out = *x;
+			found = true;
+		}
+		pthread_mutex_unlock(&e->names_lock);
+	}
+	return found;
 }
 
 static void count_packet(struct flow *f, int side, const struct decoded *d)
@@ -715,6 +755,15 @@ void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
 			    r == DR_FRAGMENT))
 		nexthop_frame(e->nexthops, link, &p->d, e->now);
 	p->reason = (uint8_t)r;
+	/* DNS answers are read now, while the payload is the capture's:
+	 * by processing time the pending copy's pointers are stale.  Every
+	 * other packet pays one port test. */
+	if ((r == DR_TCP || r == DR_UDP) &&
+	    names_is_dns(p->d.proto, p->d.sport, p->d.dport)) {
+		pthread_mutex_lock(&e->names_lock);
+		names_learn_packet(e->names, &p->d, e->now);
+		pthread_mutex_unlock(&e->names_lock);
+	}
 	if (r == DR_TCP || r == DR_UDP ||
 	    (e->cfg.conn && (r == DR_ICMP || r == DR_ICMP6)))
 		flow_prepare(e->flows, &p->d, &p->ref);

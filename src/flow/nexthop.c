@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const nexthop_counter_names[NC_MAX] = {
+const char *const nexthop_counter_names[NHC_MAX] = {
 #define NEXTHOP_X_NAME(e, name) [e] = (name),
 	NEXTHOP_COUNTERS(NEXTHOP_X_NAME)
 #undef NEXTHOP_X_NAME
@@ -32,7 +32,7 @@ struct nexthop_table {
 	struct nexthop_node *pool, *free_list;
 	size_t used; /* pool nodes handed out so far */
 	size_t count, max;
-	uint64_t counters[NC_MAX];
+	uint64_t counters[NHC_MAX];
 };
 
 struct nexthop_table *nexthop_table_new(size_t max_entries, char *errbuf)
@@ -95,7 +95,7 @@ static struct nexthop_node *alloc_node(struct nexthop_table *t)
 		unlink_node(t, old);
 		HASH_DELETE(hh, t->hash, old);
 		t->count--;
-		t->counters[NC_EVICTED]++;
+		t->counters[NHC_EVICTED]++;
 		old->next = t->free_list;
 		t->free_list = old;
 	}
@@ -149,7 +149,7 @@ static void note(struct nexthop_table *t, unsigned link, const struct addr *ip,
 	}
 	n = alloc_node(t);
 	if (!n) {
-		t->counters[NC_ALLOC_FAILED]++;
+		t->counters[NHC_ALLOC_FAILED]++;
 		return;
 	}
 	n->key = k;
@@ -163,12 +163,12 @@ static void note(struct nexthop_table *t, unsigned link, const struct addr *ip,
 	if (!n->hh.tbl) {
 		n->next = t->free_list;
 		t->free_list = n;
-		t->counters[NC_ALLOC_FAILED]++;
+		t->counters[NHC_ALLOC_FAILED]++;
 		return;
 	}
 	append_node(t, n);
 	t->count++;
-	t->counters[NC_CREATED]++;
+	t->counters[NHC_CREATED]++;
 }
 
 void nexthop_frame(struct nexthop_table *t, unsigned link,

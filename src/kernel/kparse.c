@@ -90,24 +90,13 @@ size_t ktok_split(char *s, char **tok, size_t max)
 	}
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool kparse_hex(const char *s, size_t min_digits, size_t max_digits,
 		uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t n = 0;
 	for (; s[n] != '\0'; n++) {
-		int d = hex_digit(s[n]);
+		int d = ws_hex_digit(s[n]);
 		if (d < 0 || n >= max_digits || n >= 16)
 			return false;
 		v = v << 4 | (uint64_t)d;
@@ -170,7 +159,7 @@ bool kparse_addr_words(const char *s, size_t len, struct addr *a)
 	for (size_t w = 0; w < len / 8; w++) {
 		uint32_t word = 0;
 		for (size_t i = 0; i < 8; i++) {
-			int d = hex_digit(s[w * 8 + i]);
+			int d = ws_hex_digit(s[w * 8 + i]);
 			if (d < 0)
 				return false;
 			word = word << 4 | (uint32_t)d;

@@ -8,6 +8,8 @@
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
 
+#include "hosts.h"
+
 enum {
 	C_START_T, /* table-only cells */
 	C_DUR_T,
@@ -38,6 +40,8 @@ enum {
 	C_END,
 	C_ORIG_TIME, /* -i */
 	C_RESP_TIME,
+	C_ORIG_NAME, /* host names, after every older key */
+	C_RESP_NAME,
 	C_MAX
 };
 
@@ -77,6 +81,8 @@ static const struct emit_field conn_fields[C_MAX] = {
 			 EMIT_IN_ALL, EMIT_RIGHT, 0},
 	[C_RESP_TIME] = {"resp_time_in_state_ms", "Resp Time (ms)",
 			 EMIT_IN_ALL, EMIT_RIGHT, 0},
+	[C_ORIG_NAME] = {"orig_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_RESP_NAME] = {"resp_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 };
 
 struct conn_printer {
@@ -84,6 +90,8 @@ struct conn_printer {
 	FILE *out;
 	struct report_options o;
 	struct emit_field fields[C_MAX];
+	struct engine *const *engines; /* whose caches name the hosts */
+	size_t nengines;
 	bool flush_each;
 	bool failed;
 };
@@ -108,6 +116,13 @@ struct conn_printer *report_conn_begin(FILE *out,
 		return NULL;
 	}
 	return p;
+}
+
+void report_conn_names(struct conn_printer *p, struct engine *const *engines,
+		       size_t n)
+{
+	p->engines = engines;
+	p->nengines = n;
 }
 
 /* -p, --host (either end), --port (either port). */
@@ -150,25 +165,24 @@ void report_conn(void *printer, const struct conn_record *r)
 
 	const char *pname = r->proto == 6 ? "tcp" : r->proto == 17 ? "udp"
 								   : "icmp";
-	char start[48], text[2][ADDR_STRLEN + 16], plain[2][ADDR_STRLEN],
-		br[ADDR_STRLEN], dur[32];
+	char start[48], text[2][HOST_NAME_MAX_LEN + 64], plain[2][ADDR_STRLEN],
+		names[2][HOST_NAME_MAX_LEN], dur[32];
+	const char *name[2];
 	double duration = (double)(r->last - r->ts) / WS_NS_PER_SEC;
 	struct emit_value v[C_MAX];
+	struct host_namer h;
+	/* ICMP "ports" are message types: never named as services */
+	struct report_options po = p->o;
+	po.numeric = po.numeric || r->proto == 1 || r->proto == 58;
 
+	host_namer_init(&h, &p->o, p->engines, p->nengines);
 	report_time(r->ts, start, sizeof(start));
 	snprintf(dur, sizeof(dur), "%.6f", duration);
 	for (int i = 0; i < 2; i++) {
-		const char *name = p->o.numeric || r->proto == 1 || r->proto == 58
-					   ? NULL
-					   : services_name(p->o.services,
-							   r->port[i], pname);
+		name[i] = host_name(&h, &a[i], names[i], sizeof(names[i]));
 		addr_format(&a[i], plain[i], sizeof(plain[i]));
-		addr_format_bracketed(&a[i], br, sizeof(br));
-		if (name)
-			snprintf(text[i], sizeof(text[i]), "%s:%s", br, name);
-		else
-			snprintf(text[i], sizeof(text[i]), "%s:%u", br,
-				 r->port[i]);
+		host_endpoint_text(name[i], p->o.fqdn, &a[i], r->port[i], pname,
+				   &po, text[i], sizeof(text[i]));
 	}
 	bool tcp = r->proto == 6;
 	v[C_START_T] = ev_str(start);
@@ -210,6 +224,8 @@ void report_conn(void *printer, const struct conn_record *r)
 	v[C_INNER_VLAN] = f->key.inner_vlan ? ev_int(f->key.inner_vlan)
 					    : ev_null();
 	v[C_END] = ev_str(conn_end_names[r->why]);
+	v[C_ORIG_NAME] = ev_str(name[0]);
+	v[C_RESP_NAME] = ev_str(name[1]);
 	if (emit_row(p->em, v) < 0)
 		p->failed = true;
 	if (p->flush_each)

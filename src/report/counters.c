@@ -20,6 +20,9 @@ static void key_label(const char *key, char *buf, size_t size)
 		{"icmp6", "ICMPv6"}, {"syn", "SYN"},	{"synack", "SYN-ACK"},
 		{"ack", "ACK"},	  {"acks", "ACKs"},	{"fin", "FIN"},
 		{"rst", "RST"},	  {"vlan", "VLAN"},	{"icmp4", "ICMPv4"},
+		{"dns", "DNS"},	  {"ptr", "PTR"},	{"tc", "TC"},
+		{"aaaa", "AAAA"}, {"rcode", "RCODE"},	{"rdlength", "RDLENGTH"},
+		{"rdata", "RDATA"},
 	};
 	size_t o = 0;
 	const char *p = key;

@@ -318,7 +318,7 @@ int report_gateways(FILE *out, struct engine *const *engines, size_t ne,
 			continue;
 		tracked += nexthop_count(t);
 		capacity += nexthop_capacity(t);
-		evicted += nexthop_counters(t)[NC_EVICTED];
+		evicted += nexthop_counters(t)[NHC_EVICTED];
 		cap += nexthop_count(t);
 	}
 	v = calloc(cap ? cap : 1, sizeof(*v));

@@ -15,6 +15,8 @@
 #include "wirestat/ports.h"
 #include "wirestat/tcp.h"
 
+#include "hosts.h"
+
 enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
 
 #define STATE_NONE 0xff /* UDP: no state */
@@ -228,6 +230,8 @@ enum {
 	F_VLAN,
 	F_INNER_VLAN,
 	F_TIME, /* -i */
+	F_LOCAL_NAME, /* host names, after every older key */
+	F_REMOTE_NAME,
 	F_MAX
 };
 
@@ -246,47 +250,24 @@ static const struct emit_field socket_fields[F_MAX] = {
 	[F_INNER_VLAN] = {"inner_vlan", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[F_TIME] = {"time_in_state_ms", "Time in State (ms)", EMIT_IN_ALL,
 		    EMIT_RIGHT, 0},
+	[F_LOCAL_NAME] = {"local_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_REMOTE_NAME] = {"remote_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 };
-
-/* "addr:port" as a table shows it, the port named unless -n. */
-static void endpoint_text(const struct addr *a, uint16_t port,
-			  const char *proto, const struct report_options *o,
-			  char *buf, size_t size)
-{
-	char host[ADDR_STRLEN];
-	const char *name = o->numeric ? NULL
-				      : services_name(o->services, port, proto);
-	addr_format_bracketed(a, host, sizeof(host));
-	if (name) {
-		snprintf(buf, size, "%s:%s", host, name);
-		return;
-	}
-	char digits[6], *d = digits + sizeof(digits);
-	size_t hlen = strlen(host);
-	*--d = '\0';
-	do
-		*--d = (char)('0' + port % 10);
-	while ((port /= 10) != 0);
-	size_t dlen = (size_t)(digits + sizeof(digits) - 1 - d);
-	if (hlen + 1 + dlen + 1 > size) {
-		snprintf(buf, size, "%s:%s", host, d);
-		return;
-	}
-	memcpy(buf, host, hlen + 1);
-	buf[hlen] = ':';
-	memcpy(buf + hlen + 1, d, dlen + 1);
-}
 
 /* The text a row's values point into. */
 struct row_text {
-	char local[ADDR_STRLEN + 16], remote[ADDR_STRLEN + 16];
+	char local[HOST_NAME_MAX_LEN + 64], remote[HOST_NAME_MAX_LEN + 64];
 	char laddr[ADDR_STRLEN], raddr[ADDR_STRLEN];
+	char lname[HOST_NAME_MAX_LEN], rname[HOST_NAME_MAX_LEN];
 };
 
 /* A row's values; each format reads its own fields, so only those are
- * formatted (the table's "addr:port" cells, or the data's addresses). */
+ * formatted (the table's "host:port" cells, or the data's addresses and
+ * full names).  A table names the local host by its short name, and the
+ * foreign one too unless -f (Windows netstat's -f). */
 static void row_values(const struct socket_row *r,
-		       const struct report_options *o, struct row_text *t,
+		       const struct report_options *o,
+		       const struct host_namer *h, struct row_text *t,
 		       struct emit_value *v)
 {
 	static const char *const table_proto[2][2] = {{"UDP", "UDPv6"},
@@ -298,12 +279,17 @@ static void row_values(const struct socket_row *r,
 	const char *pname = tcp ? "tcp" : "udp";
 
 	t->local[0] = t->remote[0] = t->laddr[0] = t->raddr[0] = '\0';
+	const char *lname = host_name(h, &r->local, t->lname, sizeof(t->lname));
+	const char *rname = r->has_remote ? host_name(h, &r->remote, t->rname,
+						      sizeof(t->rname))
+					  : NULL;
 	if (o->format == EMIT_TABLE) {
-		endpoint_text(&r->local, r->lport, pname, o, t->local,
-			      sizeof(t->local));
+		host_endpoint_text(lname, false, &r->local, r->lport, pname, o,
+				   t->local, sizeof(t->local));
 		if (r->has_remote)
-			endpoint_text(&r->remote, r->rport, pname, o, t->remote,
-				      sizeof(t->remote));
+			host_endpoint_text(rname, o->fqdn, &r->remote, r->rport,
+					   pname, o, t->remote,
+					   sizeof(t->remote));
 		else if (tcp) /* a listener, as Windows netstat shows it */
 			snprintf(t->remote, sizeof(t->remote), "%s",
 				 v6 ? "[::]:0" : "0.0.0.0:0");
@@ -328,10 +314,13 @@ static void row_values(const struct socket_row *r,
 	v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
 	v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan) : ev_null();
 	v[F_TIME] = r->state_ms >= 0 ? ev_int(r->state_ms) : ev_null();
+	v[F_LOCAL_NAME] = ev_str(lname);
+	v[F_REMOTE_NAME] = ev_str(rname);
 }
 
 static int emit_rows(FILE *out, const struct rows *rs,
-		     const struct report_options *o)
+		     const struct report_options *o,
+		     const struct host_namer *h)
 {
 	struct emit_field fields[F_MAX];
 	memcpy(fields, socket_fields, sizeof(fields));
@@ -345,12 +334,12 @@ static int emit_rows(FILE *out, const struct rows *rs,
 		return -1;
 	/* A table is measured in a first pass, so that no row is kept. */
 	for (size_t i = 0; o->format == EMIT_TABLE && i < rs->n; i++) {
-		row_values(&rs->v[i], o, &t, v);
+		row_values(&rs->v[i], o, h, &t, v);
 		if (emit_measure(em, v) < 0)
 			goto out_fail;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
-		row_values(&rs->v[i], o, &t, v);
+		row_values(&rs->v[i], o, h, &t, v);
 		if (emit_row(em, v) < 0)
 			goto out_fail;
 	}
@@ -375,7 +364,9 @@ int report_sockets(FILE *out, struct engine *const *engines, size_t n,
 	if (rs.n)
 		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
 	dedupe(&rs);
-	ret = emit_rows(out, &rs, o);
+	struct host_namer h;
+	host_namer_init(&h, o, engines, n);
+	ret = emit_rows(out, &rs, o, &h);
 out_free:
 	free(rs.v);
 	return ret;

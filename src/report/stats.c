@@ -129,6 +129,79 @@ static void flows_group(struct group_buf *b, struct engine *const *engines,
 		add(b, port_counter_names[i], NULL, 0, COUNTER_SHOW, pc[i]);
 }
 
+/* The passive name caches (summed over the workers), the DNS messages
+ * they read by verdict (each class, then its reasons: zero reasons are
+ * left out of the table, never out of JSON and CSV), and with
+ * --resolve=active the resolver's lookups. */
+static void names_group(struct group_buf *b, struct engine *const *engines,
+			size_t n, struct resolver *res)
+{
+	static const struct {
+		const char *key, *label;
+	} classes[DNS_CLASS_MAX] = {
+		[DNS_CLASS_USED] = {"dns_used", "Used"},
+		[DNS_CLASS_IGNORED] = {"dns_ignored", "Ignored (not an answer)"},
+		[DNS_CLASS_TRUNCATED] = {"dns_truncated",
+					 "Truncated (used up to the cut)"},
+		[DNS_CLASS_MALFORMED] = {"dns_malformed", "Malformed (unused)"},
+	};
+	static const char *const resolve_labels[RC_MAX] = {
+		[RC_QUEUED] = "Reverse Lookups Queued",
+		[RC_FOUND] = "Answered with a Name",
+		[RC_NOT_FOUND] = "Answered: No Name",
+		[RC_FAILED] = "Answered: Failure",
+		[RC_TIMED_OUT] = "Given Up (timeout)",
+		[RC_LATE] = "Answered After the Timeout",
+		[RC_DROPPED] = "Not Queued (queue full)",
+		[RC_EVICTED] = "Evicted (cache full)",
+	};
+	uint64_t nc[NC_MAX] = {0}, dc[DNS_R_MAX] = {0}, count = 0, cap = 0;
+	uint64_t total = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct names *c = engines[k]->names;
+		for (int i = 0; i < NC_MAX; i++)
+			nc[i] += names_counters(c)[i];
+		for (int i = 0; i < DNS_R_MAX; i++)
+			dc[i] += names_dns_counters(c)[i];
+		count += names_count(c);
+		cap += names_capacity(c);
+	}
+	add(b, "names_cached", "Names Cached", 0, COUNTER_SHOW, count);
+	add(b, "names_cap", "Name Cap (--max-names)", 0, COUNTER_SHOW, cap);
+	for (int i = 0; i < NC_MAX; i++)
+		add(b, names_counter_names[i], NULL, 0, COUNTER_SHOW, nc[i]);
+	for (int i = 0; i < DNS_R_MAX; i++)
+		total += dc[i];
+	add(b, "dns_messages", "DNS Messages Read", 0, COUNTER_SHOW, total);
+	for (int c = 0; c < DNS_CLASS_MAX; c++) {
+		uint64_t sum = 0;
+		int nreasons = 0;
+		for (int r = 0; r < DNS_R_MAX; r++)
+			if (dns_reason_class[r] == c) {
+				sum += dc[r];
+				nreasons++;
+			}
+		add(b, classes[c].key, classes[c].label, 1, COUNTER_SHOW, sum);
+		for (int r = 0; r < DNS_R_MAX; r++)
+			if (dns_reason_class[r] == c)
+				add(b, dns_reason_names[r], NULL, 2,
+				    nreasons > 1 ? COUNTER_HIDE_ZERO
+						 : COUNTER_DATA_ONLY,
+				    dc[r]);
+	}
+	if (!res)
+		return;
+	uint64_t rc[RC_MAX];
+	resolver_counters(res, rc);
+	add(b, "resolve_cached", "Reverse Lookup Answers Cached", 0,
+	    COUNTER_SHOW, resolver_count(res));
+	add(b, "resolve_cap", "Reverse Lookup Cache Cap", 0, COUNTER_SHOW,
+	    resolver_capacity(res));
+	for (int i = 0; i < RC_MAX; i++)
+		add(b, resolver_counter_names[i], resolve_labels[i], 0,
+		    COUNTER_SHOW, rc[i]);
+}
+
 static void tracking_group(struct group_buf *b, const struct stats *s)
 {
 	for (int i = 0; i < TR_MAX; i++)
@@ -140,12 +213,12 @@ static void tracking_group(struct group_buf *b, const struct stats *s)
 static void nexthops_group(struct group_buf *b, struct engine *const *engines,
 			   size_t n)
 {
-	uint64_t c[NC_MAX] = {0}, count = 0, cap = 0;
+	uint64_t c[NHC_MAX] = {0}, count = 0, cap = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct nexthop_table *t = engines[k]->nexthops;
 		if (!t)
 			continue;
-		for (int i = 0; i < NC_MAX; i++)
+		for (int i = 0; i < NHC_MAX; i++)
 			c[i] += nexthop_counters(t)[i];
 		count += nexthop_count(t);
 		cap += nexthop_capacity(t);
@@ -154,7 +227,7 @@ static void nexthops_group(struct group_buf *b, struct engine *const *engines,
 	    COUNTER_SHOW, count);
 	add(b, "next_hop_pairs_cap", "Address-MAC Pair Cap", 0, COUNTER_SHOW,
 	    cap);
-	for (int i = 0; i < NC_MAX; i++)
+	for (int i = 0; i < NHC_MAX; i++)
 		add(b, nexthop_counter_names[i], NULL, 0, COUNTER_SHOW, c[i]);
 }
 
@@ -342,7 +415,7 @@ static void curr_estab(struct engine *e, ws_time now,
 
 enum {
 	G_IP, G_IP6, G_ICMP, G_ICMP6, G_TCP, G_TCP6, G_UDP, G_UDP6,
-	G_WIRESTAT, G_FLOWS, G_TRACKING, G_IPFIX, G_NEXTHOPS, G_MAX
+	G_WIRESTAT, G_FLOWS, G_TRACKING, G_NAMES, G_IPFIX, G_NEXTHOPS, G_MAX
 };
 
 ws_time engines_now(struct engine *const *engines, size_t n)
@@ -385,6 +458,7 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		[G_WIRESTAT] = {"wirestat", "wirestat Statistics", 0},
 		[G_FLOWS] = {"wirestat_flows", "wirestat Flow Table", 0},
 		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
+		[G_NAMES] = {"wirestat_names", "wirestat Names", 0},
 		[G_IPFIX] = {"wirestat_ipfix", "wirestat IPFIX Export", 0},
 		[G_NEXTHOPS] = {"wirestat_next_hops", "wirestat Next Hops (-r)",
 				0},
@@ -412,6 +486,8 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		workers_lines(&bufs[G_WIRESTAT], engines, n);
 	flows_group(&bufs[G_FLOWS], engines, n);
 	tracking_group(&bufs[G_TRACKING], &total);
+	names_group(&bufs[G_NAMES], engines, n,
+		    o->resolve == REPORT_RESOLVE_ACTIVE ? o->resolver : NULL);
 	for (int i = 0; o->ipfix_counters && i < IPFIX_COUNTER_MAX; i++)
 		add(&bufs[G_IPFIX], ipfix_counter_keys[i],
 		    ipfix_counter_labels[i], 0, COUNTER_SHOW,

@@ -36,6 +36,8 @@ expect() { # expect "words..." -- "values..."
 	[ "$got" = "${!#} " ] || { echo "wirestat ${*:1:$#-1}: got '$got', want '${!#}'"; fail=1; }
 }
 expect --format "" "csv json table"
+expect --resolve "" "active none passive"
+expect --resolve p "passive"
 expect -p "" "icmp icmpv6 ip ipv6 tcp tcpv6 udp udpv6"
 expect -p tc "tcp tcpv6"
 expect -I lo "lo"

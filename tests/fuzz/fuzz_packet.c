@@ -1,10 +1,11 @@
 /* fuzz_packet.c - libFuzzer target: the decoder, flow table, TCP machine
  * and Zeek view fed one packet at a time, then every report.
  *
- * Input: byte 0 picks the link type (low 3 bits), the output format, and
- * whether connection records and events are on (bits 6 and 7); then
- * records of a 2-byte big-endian length followed by that many bytes, each
- * fed as one packet 1 ms after the previous (a high bit in the length
+ * Input: byte 0 picks the link type (low 3 bits), the output format,
+ * whether hosts are named from the DNS answers fed (bit 4: not -n, and
+ * -f), and whether connection records and events are on (bits 6 and 7);
+ * then records of a 2-byte big-endian length followed by that many bytes,
+ * each fed as one packet 1 ms after the previous (a high bit in the length
  * moves the clock 61 s instead, to reach the timers).  A small flow cap
  * makes eviction happen. */
 #include <stddef.h>
@@ -44,13 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine_free(&e);
 		return 0;
 	}
-	struct report_options o = {.all = true, .numeric = true,
+	struct report_options o = {.all = true,
+				   .numeric = !(data[0] & 0x10),
+				   .fqdn = data[0] & 0x10,
 				   .time_in_state = true,
 				   .format = (enum emit_format)(data[0] % 3)};
+	struct engine *one = &e;
 	struct conn_printer *cp = NULL;
 	struct event_printer *ep = NULL;
-	if (cfg.conn && (cp = report_conn_begin(null, &o, false)))
+	if (cfg.conn && (cp = report_conn_begin(null, &o, false))) {
+		report_conn_names(cp, &one, 1);
 		engine_on_conn(&e, report_conn, cp);
+	}
 	if ((data[0] & 0x80) && (ep = report_events_begin(null, &o, false)))
 		engine_on_event(&e, report_event, ep);
 
@@ -71,9 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	engine_finish(&e);
 	if (!stats_balanced(&e.stats))
 		abort(); /* a packet not accounted for */
-	struct engine *one = &e;
 	report_sockets(null, &one, 1, &o);
 	report_stats(null, &one, 1, &o);
+	report_names(null, &one, 1, &o);
 	const char *name = "fuzz";
 	report_interfaces(null, &one, 1, &o, &name, 1);
 	report_conn_end(cp);

@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (null) {
 		struct report_options o = {.all = true, .format = EMIT_JSON};
 		struct engine *one = &e;
-		report_sockets(null, &one, 1, &o);
+		report_sockets(null, &one, 1, &o); /* hosts named, as without -n */
+		report_names(null, &one, 1, &o);
 		fclose(null);
 	}
 	engine_free(&e);

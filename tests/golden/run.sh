@@ -24,8 +24,8 @@
 #   arguments  the rest of the line, split on whitespace (no quoting).
 #
 # wirestat runs in pcaps/, so file names in messages are the relative names
-# written in TESTLIST.  Every test passes -n (numeric ports) except the one
-# that checks port names: a test without -n or --numeric reads
+# written in TESTLIST.  Every test passes -n (numeric ports) except those
+# that check port and host names: a test without -n or --numeric reads
 # /etc/services and is skipped (exit 77) when that file lacks netbase's
 # entries.
 #

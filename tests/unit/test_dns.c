@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -221,19 +223,6 @@ static const struct vec vecs[] = {
 };
 
 static const ws_time T0 = WS_SEC(1700000000);
-
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
 
 static int nibble(char c)
 {

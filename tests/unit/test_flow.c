@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +18,6 @@
 #include "wirestat/ports.h"
 
 enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMPV6 = 58 };
-
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
 
 static struct decoded pkt(const char *src, uint16_t sport, const char *dst,
 			  uint16_t dport, uint8_t proto)
@@ -850,12 +839,12 @@ static void test_nexthop_table(void **state)
 	assert_int_equal(e->bytes, 200);
 	nh_frame(t, "10.0.0.1", 1, "198.51.100.1", 0xfe, WS_SEC(4));
 	assert_int_equal(nexthop_count(t), 3);
-	assert_int_equal(nexthop_counters(t)[NC_EVICTED], 0);
+	assert_int_equal(nexthop_counters(t)[NHC_EVICTED], 0);
 	/* full: 10.0.0.1's pair was seen at 4 s, 192.0.2.1's at 2 s */
 	nh_frame(t, "10.0.0.1", 1, "203.0.113.1", 0xfe, WS_SEC(5));
 	assert_int_equal(nexthop_count(t), 3);
-	assert_int_equal(nexthop_counters(t)[NC_EVICTED], 1);
-	assert_int_equal(nexthop_counters(t)[NC_CREATED], 4);
+	assert_int_equal(nexthop_counters(t)[NHC_EVICTED], 1);
+	assert_int_equal(nexthop_counters(t)[NHC_CREATED], 4);
 	for (e = nexthop_first(t); e; e = nexthop_next(e))
 		assert_false(e->ip.bytes[0] == 192);
 	nexthop_table_free(t);

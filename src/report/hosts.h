@@ -1,0 +1,47 @@
+/* hosts.h - host names in report rows (private to src/report/).
+ *
+ * A row's address is named, unless -n or --resolve=none, from the
+ * passive caches of every engine (the DNS answers seen on the wire),
+ * then, with --resolve=active, from the system resolver's answers so far
+ * (an address not yet asked is queued, never waited for).  Only the
+ * addresses of the rows a report prints are ever looked up.
+ */
+#ifndef WIRESTAT_REPORT_HOSTS_H
+#define WIRESTAT_REPORT_HOSTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirestat/report.h"
+
+/* Room for a name from either source, NUL included. */
+#define HOST_NAME_MAX_LEN NAMES_NAME_MAX
+
+/* One report's (or one record's) view of the names. */
+struct host_namer {
+	struct engine *const *engines;
+	size_t n;
+	struct resolver *resolver; /* --resolve=active, else NULL */
+	uint64_t mark;		   /* the resolver's answers so far */
+	bool on;		   /* names wanted at all */
+};
+
+void host_namer_init(struct host_namer *h, const struct report_options *o,
+		     struct engine *const *engines, size_t n);
+
+/* The full name of a into buf[size] (HOST_NAME_MAX_LEN), or NULL when
+ * names are off or none is known.  The unspecified address is never
+ * named. */
+const char *host_name(const struct host_namer *h, const struct addr *a,
+		      char *buf, size_t size);
+
+/* A table's "host:port" cell: the host's name (its short form, before
+ * the first '.', unless full) or its address (IPv6 bracketed), and the
+ * port's name from /etc/services unless -n.  name: host_name()'s. */
+void host_endpoint_text(const char *name, bool full, const struct addr *a,
+			uint16_t port, const char *proto,
+			const struct report_options *o, char *buf,
+			size_t size);
+
+#endif
