@@ -242,12 +242,15 @@ def main():
     by_port = {}
     for s in scen["scenarios"]:
         for p in s["ports"]:
-            by_port[p] = s["name"]
+            by_port["tcp", p] = s["name"]
+        for p in s.get("udp_ports", []):
+            by_port["udp", p] = s["name"]
 
     def scenario_of(r):
-        for p in (r.lport, r.rport) if r.proto.startswith("tcp") else (r.lport,):
-            if p in by_port:
-                return by_port[p]
+        tcp = r.proto.startswith("tcp")
+        for p in (r.lport, r.rport) if tcp else (r.lport,):
+            if ("tcp" if tcp else "udp", p) in by_port:
+                return by_port["tcp" if tcp else "udp", p]
         return "?"
 
     print("== kernel-oracle comparison ==")

@@ -102,12 +102,15 @@ class World:
                                  b" priority 0; policy accept; }\n",
                            check=True)
 
-    def scenario(self, name, fam, ports, intent, what):
-        """Record a scenario: ports that identify its sockets, and the
-        states each kernel is meant to show (None: whatever happens)."""
+    def scenario(self, name, fam, ports, intent, what, udp_ports=()):
+        """Record a scenario: the TCP and UDP ports that identify its sockets
+        (kept apart: an ephemeral TCP port may equal another scenario's UDP
+        port), and the states each kernel is meant to show (None: whatever
+        happens)."""
         self.scenarios.append({
             "name": f"{name}/v{fam}" if fam else name,
             "ports": sorted(set(ports)),
+            "udp_ports": sorted(set(udp_ports)),
             "intent": intent,
             "what": what,
             "t": round(time.time() - self.t0, 2),
@@ -791,9 +794,9 @@ def sc_unobserved(w):
     listener(w, "B", 4, V4 + 26)
     u = w.sock("B", 4, socket.SOCK_DGRAM)
     u.bind((ADDR[4]["B"], 7005))
-    w.scenario("unobserved", None, [V4 + 26, 7005], intent([], ["UDP"]),
+    w.scenario("unobserved", None, [V4 + 26], intent([], ["UDP"]),
                "a TCP listener and a UDP socket that never see a packet "
-               "(excluded: not observable from the wire)")
+               "(excluded: not observable from the wire)", udp_ports=[7005])
 
 
 def udp_pair(w, fam, port, srv_side="B", wildcard=False, connected=False):
@@ -824,8 +827,9 @@ def sc_udp_echo(w, fam, port, **kw):
     name = "udp_echo" + ("_wildcard" if kw.get("wildcard") else "") \
         + ("_connected" if kw.get("connected") else "") \
         + ("_rev" if srv_side == "A" else "")
-    w.scenario(name, fam, [port, cli.getsockname()[1]], intent(want["A"], want["B"]),
-               f"datagrams to {srv_side}:{port}, echoed back")
+    w.scenario(name, fam, [], intent(want["A"], want["B"]),
+               f"datagrams to {srv_side}:{port}, echoed back",
+               udp_ports=[port, cli.getsockname()[1]])
 
 
 def sc_udp_unreach(w, fam, port):
@@ -833,8 +837,9 @@ def sc_udp_unreach(w, fam, port):
     for i in range(2):
         cli.sendto(b"anyone? %d" % i, (ADDR[fam]["B"], port))
         time.sleep(0.05)
-    w.scenario("udp_unreachable", fam, [port, cli.getsockname()[1]], intent(["UDP"], []),
-               "datagrams to a closed port: ICMP port unreachable")
+    w.scenario("udp_unreachable", fam, [], intent(["UDP"], []),
+               "datagrams to a closed port: ICMP port unreachable",
+               udp_ports=[port, cli.getsockname()[1]])
 
 
 # ---------------------------------------------------------------- profiles
