@@ -1,6 +1,6 @@
 #!/bin/bash
 # router-test.sh WIRESTAT - -r through a router namespace (issue 7).
-# About 8 s.
+# About 18 s.
 #
 #     [C] c 10.208.1.2/24 fd20:8:1::2/64 --- r-in [R] r-out --- s [S]
 #                        10.208.1.1 fd20:8:1::1   10.208.2.1    10.208.2.2
@@ -16,6 +16,17 @@
 #            prefix, gateway, interface); and -r -I c, while C talks to
 #            S, names R's r-in MAC as the gateway of S's addresses (off
 #            link by C's routes), for IPv4 and IPv6.
+#   nat      R DNATs C's connections to 10.208.1.1:8080 to its server on
+#            port 9090, and a client in R bound to 10.208.1.1 talks to
+#            S:9000 out of r-out (masqueraded to 10.208.2.1): wirestat
+#            --compare -I r-in -I r-out in R shows both wire sockets
+#            MATCH, match "nat", with the PID of the process holding the
+#            socket (the 9090 server, the client) and conntrack state
+#            ESTABLISHED; the listener on 8080 MATCH through the DNAT;
+#            the kernel sockets behind them no rows of their own; every
+#            row MATCH; conntrack -L holds both translated tuples (the
+#            masqueraded port being the row's); -a -o -b gives the same
+#            PIDs, and null for C's and S's sockets.
 #
 # Names start with "wsrt-<pid>-"; no packet leaves the namespaces.  An
 # EXIT trap (lib.sh's) deletes the namespaces and stops, by PID, what the
@@ -191,6 +202,155 @@ if other:
     print("FAIL: other gateways:", other); sys.exit(1)
 EOF
 	wsor_die "observed gateways"
+
+# ---------------------------------------------------------------- NAT
+# R DNATs C's connections to 10.208.1.1:8080 to its own server on 9090,
+# and a client in R bound to 10.208.1.1 talks to S:9000 out of r-out,
+# masqueraded to 10.208.2.1.  wirestat --compare in R on both veths: the
+# wire's sockets are not the kernel's; conntrack ties them together.
+wsor_log "NAT: --compare in R through DNAT and masquerade"
+in_ns "$NS_R" nft -f - <<EOF || wsor_die "nft dnat"
+table ip wsrt {
+	chain pre {
+		type nat hook prerouting priority -100;
+		iifname "$IF_RI" ip daddr 10.208.1.1 tcp dport 8080 dnat to 10.208.1.1:9090
+	}
+}
+EOF
+start "$NS_R" srv9090 serve 10.208.1.1 9090
+# ws_run NAME ARGS...: wirestat in R, returns once its capture is open
+# (its SIGINT handler is installed after that).
+declare -A WS_PID
+ws_run() {
+	local name=$1 pid mask _
+	shift
+	in_ns "$NS_R" "$WIRESTAT" "$@" >"$W/$name.json" 2>"$W/$name.err" &
+	pid=$!
+	WS_PID[$name]=$pid
+	WSOR_PIDS+=("$pid")
+	for _ in $(seq 250); do
+		mask=$(awk '/^SigCgt:/{print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$mask" ] && (((16#$mask & 2) != 0)) && return 0
+		kill -0 "$pid" 2>/dev/null ||
+			wsor_die "wirestat $* exited at start: $(cat "$W/$name.err")"
+		sleep 0.02
+	done
+	wsor_die "wirestat $* never started capturing"
+}
+ws_run natcmp --compare -n -I "$IF_RI" -I "$IF_RO" --format json --duration 7 1
+ws_run natob -a -n -o -b -I "$IF_RI" -I "$IF_RO" --format json --duration 4
+start "$NS_C" natc client 10.208.1.1 8080 --every 0.2
+start "$NS_R" natr client 10.208.2.2 9000 --every 0.2 --bind 10.208.1.1
+wait "${WS_PID[natob]}" || wsor_die "wirestat -a -o -b failed: $(cat "$W/natob.err")"
+wait "${WS_PID[natcmp]}" || wsor_die "wirestat --compare failed: $(cat "$W/natcmp.err")"
+in_ns "$NS_R" conntrack -L -p tcp >"$W/conntrack.txt" 2>"$W/conntrack.err" ||
+	wsor_die "conntrack -L in R: $(cat "$W/conntrack.err")"
+for p in srv9090 natc natr srv9000; do
+	v="PID_$p"
+	kill -0 "${!v}" 2>/dev/null || wsor_die "helper $p died: $(cat "$W/$p.err")"
+done
+PID_srv9090=$PID_srv9090 PID_natr=$PID_natr PORT_natc=$PORT_natc \
+	PORT_natr=$PORT_natr "$WSOR_PY" - "$W/natcmp.json" "$W/conntrack.txt" \
+	"$W/natob.json" <<'PYEOF' ||
+import json, os, re, sys
+E = os.environ
+failed = []
+def ok(m): print("ok:", m)
+def fail(m):
+    print("FAIL:", m); failed.append(m)
+def pick(rows, **want):
+    return [r for r in rows if all(r.get(k, "<absent>") == v
+                                   for k, v in want.items())]
+def one(rows, desc, **want):
+    got = pick(rows, **want)
+    if len(got) != 1:
+        fail("%s: %d rows with %s, want 1" % (desc, len(got), want))
+        return None
+    return got[0]
+def expect(row, desc, **want):
+    if row is None:
+        return
+    bad = ["%s is %s, want %s" % (k, json.dumps(row.get(k, "<absent>")),
+                                  json.dumps(v))
+           for k, v in want.items() if row.get(k, "<absent>") != v]
+    if bad:
+        fail("%s: %s; row: %s" % (desc, "; ".join(bad), json.dumps(row)))
+    else:
+        ok("%s: %s" % (desc, ", ".join("%s=%s" % (k, json.dumps(v))
+                                       for k, v in want.items())))
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+heads = [i for i, o in enumerate(objs) if "report" in o]
+rows = objs[heads[-1] + 1:] if heads else objs
+print("  --compare in R, last report (%d reports):" % len(heads))
+for r in rows:
+    print("   ", json.dumps(r))
+srv, cli = int(E["PID_srv9090"]), int(E["PID_natr"])
+cport, rport = int(E["PORT_natc"]), int(E["PORT_natr"])
+# DNAT: the wire's 10.208.1.1:8080 is the socket 10.208.1.1:9090
+d = one(rows, "DNAT connection", proto="tcp", local_addr="10.208.1.1",
+        local_port=8080, remote_addr="10.208.1.2", remote_port=cport)
+expect(d, "DNAT connection 10.208.1.1:8080 <- C (socket :9090)",
+       verdict="MATCH", match="nat", wire_state="ESTABLISHED",
+       kernel_state="ESTABLISHED", conntrack_state="ESTABLISHED",
+       pid=srv, program="python3")
+l = one(rows, "DNAT listener", proto="tcp", local_addr="10.208.1.1",
+        local_port=8080, remote_addr=None)
+expect(l, "listener 10.208.1.1:8080 behind the DNAT (socket :9090)",
+       verdict="MATCH", match="nat", pid=srv, program="python3")
+# masquerade: the wire's 10.208.2.1:<port> is the socket 10.208.1.1:<port>
+m = one(rows, "masqueraded connection", proto="tcp", local_addr="10.208.2.1",
+        remote_addr="10.208.2.2", remote_port=9000)
+expect(m, "masqueraded connection 10.208.2.1 -> S:9000 (socket "
+       "10.208.1.1:%d)" % rport, verdict="MATCH", match="nat",
+       wire_state="ESTABLISHED", kernel_state="ESTABLISHED",
+       conntrack_state="ESTABLISHED", pid=cli, program="python3")
+# the kernel's sockets behind them are not rows of their own
+for desc, want in (("the socket :9090 of the DNAT connection",
+                    dict(local_port=9090)),
+                   ("the masqueraded socket 10.208.1.1:%d" % rport,
+                    dict(local_addr="10.208.1.1", local_port=rport))):
+    if pick(rows, **want):
+        fail("%s has a row of its own: %s" % (desc, pick(rows, **want)))
+    else:
+        ok("%s has no row of its own" % desc)
+bad = [r for r in rows if r.get("verdict") != "MATCH"]
+if bad:
+    fail("rows in R other than MATCH: %s" % bad)
+else:
+    ok("all %d rows in R are MATCH" % len(rows))
+# conntrack -L agrees
+ct = open(sys.argv[2]).read()
+print("  conntrack -L -p tcp in R:\n    " + ct.strip().replace("\n", "\n    "))
+want = [("DNAT", r"ESTABLISHED src=10\.208\.1\.2 dst=10\.208\.1\.1 sport=%d "
+         r"dport=8080 src=10\.208\.1\.1 dst=10\.208\.1\.2 sport=9090 dport=%d "
+         % (cport, cport))]
+if m:
+    want.append(("masquerade", r"ESTABLISHED src=10\.208\.1\.1 dst=10\.208\.2\.2 "
+                 r"sport=%d dport=9000 src=10\.208\.2\.2 dst=10\.208\.2\.1 "
+                 r"sport=9000 dport=%d " % (rport, m["local_port"])))
+for desc, rx in want:
+    if re.search(rx, ct):
+        ok("conntrack -L has the %s entry the row was matched through" % desc)
+    else:
+        fail("conntrack -L has no %s entry /%s/" % (desc, rx))
+# -o -b socket view: the same owners through the same NAT
+ob = [o for o in (json.loads(l) for l in open(sys.argv[3]) if l.strip())
+      if "report" not in o]
+print("  -a -o -b in R:")
+for r in ob:
+    print("   ", json.dumps(r))
+expect(one(ob, "-o -b DNAT connection", local_addr="10.208.1.1",
+           local_port=8080, remote_addr="10.208.1.2", remote_port=cport),
+       "-o -b DNAT connection", pid=srv, program="python3")
+expect(one(ob, "-o -b masqueraded connection", local_addr="10.208.2.1",
+           remote_addr="10.208.2.2", remote_port=9000),
+       "-o -b masqueraded connection", pid=cli, program="python3")
+for r in pick(ob, local_addr="10.208.1.2") + pick(ob, local_addr="10.208.2.2"):
+    expect(r, "-o -b C's or S's socket %s:%s" % (r["local_addr"],
+           r["local_port"]), pid=None, program=None)
+sys.exit(1 if failed else 0)
+PYEOF
+	wsor_die "--compare through NAT"
 
 WSOR_OK=1
 echo "router-test: PASS"
