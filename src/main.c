@@ -685,16 +685,47 @@ static int compare_tick(struct run *run, ws_time now, char *errbuf)
 	return 0;
 }
 
-/* Due once a second while live, so that a disagreement's settling time
- * is measured between reports too. */
-static int compare_due(struct run *run, ws_time now)
+/* -o/-b with --conn or --events: a fresh snapshot for the records and
+ * events printed from now on (the owner of a connection that ends is
+ * the one the last snapshot saw). */
+static void printers_snapshot(struct run *run)
 {
+	struct kside *k = run->kside;
 	char errbuf[WS_ERRBUF_SIZE];
-	if (!run->o->compare || now < run->kside->next)
+	const struct rc_kernel *rk = NULL;
+	if (kside_snapshot(run, errbuf) == 0)
+		rk = &k->rk;
+	else if (!k->warned_owners) {
+		fprintf(stderr, "wirestat: warning: no process owners: %s\n",
+			errbuf);
+		k->warned_owners = true;
+	}
+	report_conn_kernel(run->conns, rk);
+	report_events_kernel(run->events, rk);
+}
+
+/* The kernel's side is read once a second while live: --compare's
+ * settling time is measured between reports too, and -o/-b's owners
+ * of --conn records and --events stay current.  The engines must be
+ * still. */
+static int kside_due(struct run *run, ws_time now)
+{
+	struct options *o = run->o;
+	struct kside *k = run->kside;
+	char errbuf[WS_ERRBUF_SIZE];
+	if (now < k->next)
 		return 0;
-	if (compare_tick(run, now, errbuf) < 0) {
-		fprintf(stderr, "wirestat: %s\n", errbuf);
-		return -1;
+	if (o->compare) {
+		if (compare_tick(run, now, errbuf) < 0) {
+			fprintf(stderr, "wirestat: %s\n", errbuf);
+			return -1;
+		}
+	} else if ((o->conn || o->events) &&
+		   (o->report.pid || o->report.program)) {
+		printers_snapshot(run);
+		k->next = now + WS_SEC(1);
+	} else {
+		k->next = INT64_MAX; /* the socket view reads it per report */
 	}
 	return 0;
 }
@@ -1107,7 +1138,7 @@ static int live_clock(struct run *run, struct worker *w, ws_time start,
 	ws_time now = wall_clock();
 	if (o->duration && now >= start + o->duration)
 		return 1;
-	if (run->kside && compare_due(run, now) < 0)
+	if (run->kside && kside_due(run, now) < 0)
 		return -1;
 	if (o->interval && now >= *next) {
 		engine_tick(&w->eng, now);
@@ -1306,9 +1337,9 @@ static int run_workers(struct run *run)
 			ipfix_tick(run->ipfix, now);
 			pthread_mutex_unlock(&run->out);
 		}
-		if (run->kside && o->compare && now >= run->kside->next) {
+		if (run->kside && now >= run->kside->next) {
 			lock_workers(run, now);
-			int r = compare_due(run, now);
+			int r = kside_due(run, now);
 			unlock_workers(run);
 			if (r < 0) {
 				status = EXIT_RUNTIME;

@@ -145,6 +145,11 @@ int report_interfaces(FILE *out, struct engine *const *engines, size_t n,
 int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		 const struct report_options *o);
 
+/* -o/-b with --conn or --events: the kernel's index to name the owners
+ * of the records and events printed from now on (NULL: none). */
+void report_conn_kernel(struct conn_printer *p, const struct rc_kernel *k);
+void report_events_kernel(struct event_printer *p, const struct rc_kernel *k);
+
 /* --compare: every socket the wire shows (every protocol, listeners and
  * UDP too; -p, --host and --port ignored), merged over the engines, as
  * reconcile() takes them.  *out is allocated (free() it). */
