@@ -150,7 +150,7 @@ static void compare_values(const struct rc_row *r, const struct rc_kernel *k,
 			   : r->verdict == RC_KERNEL_ONLY_NEVER
 				   ? ev_str("never_seen")
 				   : ev_null();
-	v[C_MATCH] = r->ksock && r->how != RC_NOT_FOUND
+	v[C_MATCH] = r->on_wire && r->ksock && r->how != RC_NOT_FOUND
 			     ? ev_str(rc_how_names[r->how])
 			     : ev_null();
 }
