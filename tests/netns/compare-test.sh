@@ -1,6 +1,6 @@
 #!/bin/bash
 # compare-test.sh WIRESTAT - --compare, -o and -b against the kernel of
-# the namespace wirestat runs in (issue 7).  About 20 s.
+# the namespace wirestat runs in (issue 7).  About 13 s.
 #
 #     [ns A] wsct-<pid>-a 10.207.0.1/24 fd20:7::1/64   (wirestat runs here,
 #              |                                         capturing this veth)
@@ -14,10 +14,11 @@
 #   idle  B -> S4, connected before wirestat starts, never sends
 #   act4  B -> S4, connected after wirestat started, a byte every 0.2 s
 #   act6  B -> S6 (IPv6), the same
+#   unseen A -> B:7009, after wirestat started; SYNs dropped on output
 #   craft A -> SB from a raw socket (scapy): no socket of A has it; A's
 #         kernel answers SB's segments with RSTs, dropped by nftables on
-#         A's output hook (after the capture sees nothing: they never
-#         reach the veth), so SB keeps the connection.
+#         A's output hook (before the veth: the capture never sees them),
+#         so SB keeps the connection.
 #
 # wirestat --compare -n -I a --format json --duration 9 1, in A; its last
 # report:
@@ -30,6 +31,10 @@
 #         SETTLING when it first appears (a disagreement waits 2 s);
 #   (iv)  act6: MATCH "exact", pid S6, program python3; S6's listener
 #         MATCH "wildcard";
+#   (v)   a client in A connecting to B:7009 after the start, its SYNs
+#         dropped by nftables on A's output (never on the wire):
+#         KERNEL_ONLY, kernel_only "never_seen", kernel_state SYN_SENT,
+#         its own PID;
 #   every ESTABLISHED connection between A and B that ss -tanp lists in A
 #   (other than the idle one) is MATCH; no row has B's address as its
 #   local address (--compare lists this host's sockets); the reports are
@@ -70,6 +75,7 @@ W=$WSOR_WORK
 HELPER=("$WSOR_PY" "$WSOR_HERE/kernel_helper.py")
 IFA=$WSOR_IF_A
 CRAFT_PORT=30003 # below the ephemeral range: no socket of A takes it
+UNSEEN_PORT=7009 # A's SYNs to B on this port are dropped on output
 DURATION=9
 
 wsor_require_tools
@@ -154,12 +160,14 @@ ws_wait() {
 wsor_setup # A, B, the veth, addresses, offloads off (lib.sh)
 # A's kernel has no socket for the crafted connection and answers the
 # peer's segments with RSTs: drop them on output, before the veth (so
-# the capture never sees them either).
+# the capture never sees them either).  And A's SYNs to B:7009: a
+# connection the wire never shows.
 ip netns exec "$WSOR_NS_A" nft -f - <<EOF || wsor_die "nft in A"
 table inet wsct {
 	chain out {
 		type filter hook output priority 0;
 		ip saddr $WSOR_ADDR_A4 tcp sport $CRAFT_PORT tcp flags & rst == rst drop
+		ip daddr $WSOR_ADDR_B4 tcp dport $UNSEEN_PORT drop
 	}
 }
 EOF
@@ -185,6 +193,12 @@ start "$WSOR_NS_B" act4 client "$WSOR_ADDR_A4" 7001 --every 0.2
 start "$WSOR_NS_B" act6 client "$WSOR_ADDR_A6" 7006 --every 0.2
 start "$WSOR_NS_A" craft craft "$IFA" "$WSOR_ADDR_A4" "$CRAFT_PORT" \
 	"$WSOR_ADDR_B4" 7003 --every 0.3
+# (v) connecting from A after the start, its SYNs dropped on output:
+# SYN_SENT in A's kernel, never on the wire (connect() blocks: no READY)
+ip netns exec "$WSOR_NS_A" "${HELPER[@]}" client "$WSOR_ADDR_B4" "$UNSEEN_PORT" \
+	>"$W/unseen.out" 2>"$W/unseen.err" &
+PID_unseen=$!
+WSOR_PIDS+=("$PID_unseen")
 wsor_log "clients up: idle :$PORT_idle, act4 :$PORT_act4, act6 :$PORT_act6, crafted :$PORT_craft"
 ws_wait ob 10
 ws_wait o 10
@@ -196,14 +210,15 @@ left=$(awk -v s="$T_START" -v d="$DURATION" -v n="$(date +%s.%N)" 'BEGIN{printf 
 ws_wait cmp "$left"
 wsor_log "wirestat --compare done"
 # everything still up at the end: the rows describe live connections
-for p in act4 act6 craft idle S4 S6 SB; do
+for p in act4 act6 craft idle unseen S4 S6 SB; do
 	v="PID_$p"
 	kill -0 "${!v}" 2>/dev/null || fail "helper $p died: $(cat "$W/$p.err")"
 done
 
 # ------------------------------------------------------------- the checks
 export A4=$WSOR_ADDR_A4 A6=$WSOR_ADDR_A6 B4=$WSOR_ADDR_B4 B6=$WSOR_ADDR_B6
-export PID_S4 PID_S6 PORT_idle PORT_act4 PORT_act6 CRAFT_PORT DURATION
+export PID_S4 PID_S6 PID_unseen PORT_idle PORT_act4 PORT_act6 CRAFT_PORT \
+	UNSEEN_PORT DURATION
 
 # rows.py: what both checkers share (row lookups with addresses
 # normalized, ok/FAIL lines).
@@ -366,6 +381,14 @@ r = one(rows, "(iv) S6 listener", proto="tcp6", local_addr=A6,
 expect(r, "(iv) S6's listener on [::] (seen on fd20:7::1)", verdict="MATCH",
        match="wildcard", wire_state="LISTENING", kernel_state="LISTENING",
        pid=S6, program="python3")
+
+# (v) created after the start, never on the wire
+r = one(rows, "(v) unseen", proto="tcp", local_addr=A4, remote_addr=B4,
+        remote_port=int(E["UNSEEN_PORT"]))
+expect(r, "(v) SYN_SENT from A whose SYNs never reach the wire",
+       verdict="KERNEL_ONLY", kernel_only="never_seen", wire_state=None,
+       kernel_state="SYN_SENT", state="SYN_SENT", match=None,
+       pid=int(E["PID_unseen"]), program="python3")
 
 # no row of B's: --compare lists this host's sockets
 theirs = [r for r in rows if norm(r.get("local_addr")) in (B4, B6)]

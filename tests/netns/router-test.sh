@@ -1,6 +1,6 @@
 #!/bin/bash
 # router-test.sh WIRESTAT - -r through a router namespace (issue 7).
-# About 18 s.
+# About 13 s.
 #
 #     [C] c 10.208.1.2/24 fd20:8:1::2/64 --- r-in [R] r-out --- s [S]
 #                        10.208.1.1 fd20:8:1::1   10.208.2.1    10.208.2.2
