@@ -12,6 +12,7 @@
 #include "../flow/hash_config.h"
 
 #include "wirestat/resolver.h"
+#include "wirestat/lru.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -143,26 +144,12 @@ enum resolver_result resolver_system(void *ctx, const struct addr *a,
 
 static void unlink_entry(struct resolver *r, struct rentry *x)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		r->head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		r->tail = x->prev;
-	x->prev = x->next = NULL;
+	WS_LRU_UNLINK(r, x);
 }
 
 static void append_entry(struct resolver *r, struct rentry *x)
 {
-	x->prev = r->tail;
-	x->next = NULL;
-	if (r->tail)
-		r->tail->next = x;
-	else
-		r->head = x;
-	r->tail = x;
+	WS_LRU_APPEND(r, x);
 }
 
 static void free_shared(struct resolver *r)

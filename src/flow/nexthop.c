@@ -2,6 +2,7 @@
 #include "hash_config.h"
 
 #include "wirestat/nexthop.h"
+#include "wirestat/lru.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,26 +63,12 @@ void nexthop_table_free(struct nexthop_table *t)
 
 static void unlink_node(struct nexthop_table *t, struct nexthop_node *n)
 {
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		t->head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		t->tail = n->prev;
-	n->prev = n->next = NULL;
+	WS_LRU_UNLINK(t, n);
 }
 
 static void append_node(struct nexthop_table *t, struct nexthop_node *n)
 {
-	n->prev = t->tail;
-	n->next = NULL;
-	if (t->tail)
-		t->tail->next = n;
-	else
-		t->head = n;
-	t->tail = n;
+	WS_LRU_APPEND(t, n);
 }
 
 static struct nexthop_node *alloc_node(struct nexthop_table *t)
@@ -89,15 +76,9 @@ static struct nexthop_node *alloc_node(struct nexthop_table *t)
 	if (!t->free_list && t->used < t->max)
 		return &t->pool[t->used++];
 	if (!t->free_list) {
-		struct nexthop_node *old = t->head;
-		if (!old)
+		if (!t->head)
 			return NULL;
-		unlink_node(t, old);
-		HASH_DELETE(hh, t->hash, old);
-		t->count--;
-		t->counters[NHC_EVICTED]++;
-		old->next = t->free_list;
-		t->free_list = old;
+		WS_LRU_EVICT_TO_FREE(t, struct nexthop_node, NHC_EVICTED);
 	}
 	struct nexthop_node *n = t->free_list;
 	t->free_list = n->next;
