@@ -283,6 +283,22 @@ const struct kernel_ct_entry *rc_find_ct(const struct rc_kernel *k,
 	return t ? &k->ct->v[t->index] : NULL;
 }
 
+/* Whether the socket a tuple of entry describes (tuple 0, the original:
+ * a socket that connected out; 1, the reply: one that accepted) is the
+ * wire's local end translated.  The wire's local end is where the
+ * translated packets go: the reply's destination for a socket that
+ * connected out (SNAT, masquerade), the original destination for one
+ * that accepted (DNAT, redirect).  Otherwise the tuple is the socket of
+ * the wire's remote end, a peer's, not this one's. */
+static bool translated_end(const struct kernel_ct_entry *entry, int tuple,
+			   const struct rc_endpoint *e)
+{
+	const struct kernel_ct_tuple *t = tuple == 0 ? &entry->reply
+						     : &entry->orig;
+	struct addr dst = unmap(&t->dst);
+	return addr_equal(&dst, &e->local) && t->dport == e->lport;
+}
+
 /* The socket of a connection whose packets conntrack translates: the
  * entry carrying the wire's packets names, in its other tuple, what the
  * socket sees.  A local socket that connected out has the original
@@ -303,6 +319,8 @@ static const struct rc_ksock *nat_find(const struct rc_kernel *k,
 		if (addr_equal(&src, &e->local) && cand[i]->sport == e->lport &&
 		    addr_equal(&dst, &e->remote) && cand[i]->dport == e->rport)
 			continue; /* the wire's own tuple: looked up already */
+		if (!translated_end(entry, i, e))
+			continue; /* the peer's socket */
 		const struct rc_ksock *s =
 			sock_find(k, e->proto, &src, cand[i]->sport, &dst,
 				  cand[i]->dport, state);
@@ -408,8 +426,9 @@ const struct rc_ksock *rc_find(const struct rc_kernel *k,
 		for (int i = 0; entry && i < 2 && !s; i++) {
 			struct addr src = unmap(&cand[i]->src);
 			enum rc_how h;
-			if (addr_equal(&src, &e->local) &&
-			    cand[i]->sport == e->lport)
+			if ((addr_equal(&src, &e->local) &&
+			     cand[i]->sport == e->lport) ||
+			    !translated_end(entry, i, e))
 				continue;
 			s = bound_find(k, e->proto, &src, cand[i]->sport,
 				       TCP_STATE_MAX, &h);

@@ -278,10 +278,13 @@ const struct kernel_owner *report_owner(const struct rc_kernel *k,
 	if (!k)
 		return NULL;
 	const struct rc_ksock *ks = rc_find(k, e, &how, &ct);
-	/* this host's socket, or one a NAT put behind the wire's address */
-	if (!ks || (!rc_is_local(k, &e->local) && how != RC_NAT))
+	if (!ks)
 		return NULL;
-	return rc_owner(k, ks);
+	/* this host's socket, or the one a NAT on this host put behind the
+	 * wire's address (the matcher takes only the translated end) */
+	if (how == RC_NAT)
+		return rc_owner(k, ks);
+	return rc_is_local(k, &e->local) ? rc_owner(k, ks) : NULL;
 }
 
 void report_owner_values(const struct kernel_owner *ow, struct emit_value *pid,

@@ -279,6 +279,8 @@ static void test_match_snat(void **state)
 		rc_find_ct(&f.k, TCP, &e.remote, 80, &e.local, 40001);
 	assert_non_null(c);
 	assert_string_equal(rc_ct_state(c), "ESTABLISHED");
+	/* the peer's end of the same entry is not this host's socket */
+	expect_find(&f, ep(TCP, "10.2.0.2", 80, "10.2.0.1", 40001), 0, 0);
 	/* without conntrack, the translated socket cannot be found */
 	fake_build(&f, false);
 	expect_find(&f, e, 0, 0);
@@ -303,6 +305,11 @@ static void test_match_dnat(void **state)
 	fake_build(&f, true);
 	expect_find(&f, ep(TCP, "203.0.113.1", 80, "198.51.100.7", 5555), 42,
 		    RC_NAT);
+	/* the client's end of the same entry is not this host's socket */
+	expect_find(&f, ep(TCP, "198.51.100.7", 5555, "203.0.113.1", 80), 0,
+		    0);
+	expect_find(&f, ep(UDP, "198.51.100.8", 6000, "203.0.113.1", 53), 0,
+		    0);
 	/* the listener the wire inferred at the public address */
 	expect_find(&f, ep(TCP, "203.0.113.1", 80, NULL, 0), 41, RC_NAT);
 	/* UDP: the peer's datagrams, to the unconnected socket */
