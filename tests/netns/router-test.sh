@@ -172,7 +172,7 @@ EOF
 	wsor_die "-r differs from ip route"
 
 wsor_log "routes: observed gateways from C's wire"
-in_ns "$NS_C" "$WIRESTAT" -r -n -I "$IF_C" --format json --duration 3 \
+ip netns exec "$NS_C" "$WIRESTAT" -r -n -I "$IF_C" --format json --duration 3 \
 	>"$W/gateways.json" 2>"$W/gateways.err" &
 GW=$!
 WSOR_PIDS+=("$GW")
@@ -224,7 +224,7 @@ declare -A WS_PID
 ws_run() {
 	local name=$1 pid mask _
 	shift
-	in_ns "$NS_R" "$WIRESTAT" "$@" >"$W/$name.json" 2>"$W/$name.err" &
+	ip netns exec "$NS_R" "$WIRESTAT" "$@" >"$W/$name.json" 2>"$W/$name.err" &
 	pid=$!
 	WS_PID[$name]=$pid
 	WSOR_PIDS+=("$pid")
