@@ -6,6 +6,7 @@
 #define WIRESTAT_LRU_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* Take node n out of list l (anything with head and tail). */
 #define WS_LRU_UNLINK(l, n)                                 \
@@ -48,6 +49,25 @@
 		(t)->counters[evicted]++;                   \
 		old_->next = (t)->free_list;                \
 		(t)->free_list = old_;                      \
+	} while (0)
+
+/* A node for table t: a pool node never used yet, else one from the free
+ * list, else the least recently used one evicted (counted); NULL (into
+ * out) only when the table holds nothing to evict.  A reused node is
+ * zeroed (the pool is calloc'd).  t also has pool, used and max. */
+#define WS_LRU_POOL_TAKE(t, node_t, evicted, out)                    \
+	do {                                                         \
+		if (!(t)->free_list && (t)->used < (t)->max) {       \
+			(out) = &(t)->pool[(t)->used++];             \
+			break;                                       \
+		}                                                    \
+		if (!(t)->free_list)                                 \
+			WS_LRU_EVICT_TO_FREE(t, node_t, evicted);    \
+		(out) = (t)->free_list;                              \
+		if (!(out))                                          \
+			break;                                       \
+		(t)->free_list = (out)->next;                        \
+		memset((out), 0, sizeof(*(out)));                    \
 	} while (0)
 
 #endif

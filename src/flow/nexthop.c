@@ -73,16 +73,8 @@ static void append_node(struct nexthop_table *t, struct nexthop_node *n)
 
 static struct nexthop_node *alloc_node(struct nexthop_table *t)
 {
-	if (!t->free_list && t->used < t->max)
-		return &t->pool[t->used++];
-	if (!t->free_list) {
-		if (!t->head)
-			return NULL;
-		WS_LRU_EVICT_TO_FREE(t, struct nexthop_node, NHC_EVICTED);
-	}
-	struct nexthop_node *n = t->free_list;
-	t->free_list = n->next;
-	memset(n, 0, sizeof(*n));
+	struct nexthop_node *n;
+	WS_LRU_POOL_TAKE(t, struct nexthop_node, NHC_EVICTED, n);
 	return n;
 }
 

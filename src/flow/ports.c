@@ -76,16 +76,8 @@ static void append_node(struct ports_table *t, struct port_node *n)
 
 static struct port_node *alloc_node(struct ports_table *t)
 {
-	if (!t->free_list && t->used < t->max)
-		return &t->pool[t->used++];
-	if (!t->free_list) {
-		if (!t->head)
-			return NULL;
-		WS_LRU_EVICT_TO_FREE(t, struct port_node, PC_EVICTED);
-	}
-	struct port_node *n = t->free_list;
-	t->free_list = n->next;
-	memset(n, 0, sizeof(*n));
+	struct port_node *n;
+	WS_LRU_POOL_TAKE(t, struct port_node, PC_EVICTED, n);
 	return n;
 }
 
