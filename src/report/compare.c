@@ -165,33 +165,31 @@ static bool selected(const struct rc_row *r, const struct report_options *o)
 	return report_key_selected(&r->key, st, &every);
 }
 
+struct compare_ctx {
+	const struct rc_result *res;
+	const struct rc_kernel *k;
+	const struct report_options *o;
+	struct compare_text t;
+};
+
+static bool compare_fill(void *ctx, size_t i, struct emit_value *v)
+{
+	struct compare_ctx *c = ctx;
+	if (!selected(&c->res->rows[i], c->o))
+		return false;
+	compare_values(&c->res->rows[i], c->k, c->o, &c->t, v);
+	return true;
+}
+
 int report_compare(FILE *out, const struct rc_result *res,
 		   const struct rc_kernel *k, const struct report_options *o)
 {
 	struct emit *em = emit_begin(out, o->format, compare_fields, C_MAX,
 				     "Wire vs Kernel");
-	struct compare_text t;
-	struct emit_value v[C_MAX];
+	struct compare_ctx c = {.res = res, .k = k, .o = o};
 	if (!em)
 		return -1;
-	for (size_t i = 0; o->format == EMIT_TABLE && i < res->n; i++) {
-		if (!selected(&res->rows[i], o))
-			continue;
-		compare_values(&res->rows[i], k, o, &t, v);
-		if (emit_measure(em, v) < 0)
-			goto out_fail;
-	}
-	for (size_t i = 0; i < res->n; i++) {
-		if (!selected(&res->rows[i], o))
-			continue;
-		compare_values(&res->rows[i], k, o, &t, v);
-		if (emit_row(em, v) < 0)
-			goto out_fail;
-	}
-	return emit_end(em);
-out_fail:
-	emit_end(em);
-	return -1;
+	return emit_rows_end(em, res->n, compare_fill, &c);
 }
 
 /* ---- counters ---- */
@@ -239,29 +237,28 @@ static void counter_values(const struct rc_counter_row *r, bool table,
 	v[K_GAUGE] = ev_bool(r->gauge);
 }
 
+struct counters_ctx {
+	const struct rc_counter_row *rows;
+	bool table;
+	char kname[KERNEL_SECTION_LEN + KERNEL_COUNTER_LEN + 2];
+};
+
+static bool counters_fill(void *ctx, size_t i, struct emit_value *v)
+{
+	struct counters_ctx *c = ctx;
+	counter_values(&c->rows[i], c->table, c->kname, sizeof(c->kname), v);
+	return true;
+}
+
 int report_compare_counters(FILE *out, const struct rc_counter_row *rows,
 			    size_t n, const char *title,
 			    const struct report_options *o)
 {
 	struct emit *em = emit_begin(out, o->format, counter_fields, K_MAX,
 				     title);
-	char kname[KERNEL_SECTION_LEN + KERNEL_COUNTER_LEN + 2];
-	struct emit_value v[K_MAX];
-	bool table = o->format == EMIT_TABLE;
+	struct counters_ctx c = {.rows = rows,
+				 .table = o->format == EMIT_TABLE};
 	if (!em)
 		return -1;
-	for (size_t i = 0; table && i < n; i++) {
-		counter_values(&rows[i], table, kname, sizeof(kname), v);
-		if (emit_measure(em, v) < 0)
-			goto out_fail;
-	}
-	for (size_t i = 0; i < n; i++) {
-		counter_values(&rows[i], table, kname, sizeof(kname), v);
-		if (emit_row(em, v) < 0)
-			goto out_fail;
-	}
-	return emit_end(em);
-out_fail:
-	emit_end(em);
-	return -1;
+	return emit_rows_end(em, n, counters_fill, &c);
 }

@@ -369,6 +369,20 @@ static void row_values(const struct socket_row *r,
 	}
 }
 
+struct rows_ctx {
+	const struct rows *rs;
+	const struct report_options *o;
+	const struct host_namer *h;
+	struct row_text t;
+};
+
+static bool rows_fill(void *ctx, size_t i, struct emit_value *v)
+{
+	struct rows_ctx *c = ctx;
+	row_values(&c->rs->v[i], c->o, c->h, &c->t, v);
+	return true;
+}
+
 static int emit_rows(FILE *out, const struct rows *rs,
 		     const struct report_options *o,
 		     const struct host_namer *h)
@@ -383,25 +397,10 @@ static int emit_rows(FILE *out, const struct rows *rs,
 		fields[F_PROGRAM].where = 0;
 	struct emit *em = emit_begin(out, o->format, fields, F_MAX,
 				     "Active Connections");
-	struct row_text t;
-	struct emit_value v[F_MAX];
+	struct rows_ctx c = {.rs = rs, .o = o, .h = h};
 	if (!em)
 		return -1;
-	/* A table is measured in a first pass, so that no row is kept. */
-	for (size_t i = 0; o->format == EMIT_TABLE && i < rs->n; i++) {
-		row_values(&rs->v[i], o, h, &t, v);
-		if (emit_measure(em, v) < 0)
-			goto out_fail;
-	}
-	for (size_t i = 0; i < rs->n; i++) {
-		row_values(&rs->v[i], o, h, &t, v);
-		if (emit_row(em, v) < 0)
-			goto out_fail;
-	}
-	return emit_end(em);
-out_fail:
-	emit_end(em);
-	return -1;
+	return emit_rows_end(em, rs->n, rows_fill, &c);
 }
 
 int report_sockets(FILE *out, struct engine *const *engines, size_t n,
