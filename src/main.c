@@ -609,6 +609,8 @@ static int kside_snapshot(struct run *run, char *errbuf)
 {
 	struct options *o = run->o;
 	struct kside *k = run->kside;
+	if (!k)
+		return ws_error(errbuf, "the kernel's side was not opened");
 	if (k->indexed)
 		rc_kernel_free(&k->rk);
 	k->indexed = false;
@@ -658,7 +660,7 @@ static int compare_tick(struct run *run, ws_time now, char *errbuf)
 	struct rc_wire *wire;
 	size_t nwire;
 	struct rc_result res;
-	if (kside_snapshot(run, errbuf) < 0)
+	if (!k || kside_snapshot(run, errbuf) < 0)
 		return -1;
 	if (report_wire_sockets(run->engines, run->nw, &wire, &nwire) < 0)
 		return ws_error(errbuf, "out of memory for the comparison");
@@ -712,10 +714,10 @@ static int kside_due(struct run *run, ws_time now)
 {
 	struct options *o = run->o;
 	struct kside *k = run->kside;
-	char errbuf[WS_ERRBUF_SIZE];
 	if (now < k->next)
 		return 0;
 	if (o->compare) {
+		char errbuf[WS_ERRBUF_SIZE];
 		if (compare_tick(run, now, errbuf) < 0) {
 			fprintf(stderr, "wirestat: %s\n", errbuf);
 			return -1;
@@ -806,7 +808,6 @@ static int compare_counters(struct run *run)
 	struct kside *k = run->kside;
 	char errbuf[WS_ERRBUF_SIZE];
 	enum { MAXW = 512 };
-	struct rc_wire_counter wire[MAXW];
 	struct rc_counter_row rows[MAXW];
 	int r = 0;
 	if (o->ethernet) {
@@ -837,6 +838,7 @@ static int compare_counters(struct run *run)
 							 "as observation began");
 			r = -1;
 		} else {
+			struct rc_wire_counter wire[MAXW];
 			size_t nw = report_wire_counters(run->engines, run->nw,
 							 &o->report, wire, MAXW);
 			size_t n = rc_counters(wire, nw, &delta, &now, rows);
@@ -1091,9 +1093,9 @@ static int report(struct run *run, bool last)
 			r = report_stats(stdout, run->engines, run->nw,
 					 &o->report);
 	} else {
-		char errbuf[WS_ERRBUF_SIZE];
 		o->report.kernel = NULL; /* -o/-b offline: owners unknown */
 		if (run->kside && (o->report.pid || o->report.program)) {
+			char errbuf[WS_ERRBUF_SIZE];
 			if (kside_snapshot(run, errbuf) == 0)
 				o->report.kernel = &run->kside->rk;
 			else

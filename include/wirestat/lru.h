@@ -40,7 +40,8 @@
  * hash (uthash, handle hh), head, tail, free_list, count and counters. */
 #define WS_LRU_EVICT_TO_FREE(t, node_t, evicted)            \
 	do {                                                \
-		node_t *old_ = (t)->head;                   \
+		/* a type: cannot be parenthesized */       \
+		node_t *old_ = (t)->head; /* NOLINT(bugprone-macro-parentheses) */ \
 		if (!old_)                                  \
 			break;                              \
 		WS_LRU_UNLINK(t, old_);                     \

@@ -248,11 +248,11 @@ struct rc_wire_counter {
 struct rc_counter_row {
 	const char *group;   /* -s's group; "tcp" for TCP of both families */
 	const char *key;     /* -s's key */
+	uint64_t wire;
+	int64_t kernel; /* the delta over the period (a gauge: its value) */
 	char section[KERNEL_SECTION_LEN]; /* the kernel's: "Tcp", "Ip6" */
 	char name[KERNEL_COUNTER_LEN];
 	bool wire_known, kernel_known;
-	uint64_t wire;
-	int64_t kernel; /* the delta over the period (a gauge: its value) */
 	bool gauge;
 };
 
