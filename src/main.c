@@ -1,6 +1,7 @@
 /* main.c - wirestat: netstat from the wire.  Parses options and wires the
  * stages together: capture -> engine -> report, once at the end of the
  * input or every interval. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -21,6 +22,8 @@
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
 #include "wirestat/ipfix.h"
+#include "wirestat/kernel.h"
+#include "wirestat/reconcile.h"
 #include "wirestat/report.h"
 #include "wirestat/services.h"
 
@@ -45,21 +48,24 @@ enum {
 	OPT_WORKERS,
 	OPT_IPFIX,
 	OPT_IPFIX_ACTIVE,
+	OPT_PROC_ROOT,
+	OPT_COMPARE,
 	OPT_RESOLVE,
 	OPT_NAMES,
 	OPT_MAX_NAMES,
 };
 
 static const char usage_text[] =
-	"usage: wirestat [-aefhinsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
+	"usage: wirestat [-abefhinorsV] [-p proto] [-R file | -I iface]... [-F expr]\n"
 	"                [--host addr[/len]]... [--port port]...\n"
 	"                [--format table|json|csv] [--max-flows n]\n"
-	"                [--events | --conn | --names] [--idle-timeout seconds]\n"
+	"                [--events | --conn | --names | --compare]\n"
+	"                [--idle-timeout seconds]\n"
 	"                [--ipfix host:port [--ipfix-active-timeout seconds]]\n"
 	"                [--resolve passive|active|none] [--max-names n]\n"
 	"                [-c count] [--duration seconds] [--snaplen n]\n"
 	"                [--buffer-size mib] [--no-promisc] [--workers n]\n"
-	"                [-Z user] [interval]\n"
+	"                [--proc-root dir] [-Z user] [interval]\n"
 	"\n"
 	"Rebuild every host's netstat from the packets on the wire.\n"
 	"\n"
@@ -69,9 +75,14 @@ static const char usage_text[] =
 	"  -f, --fqdn             name foreign hosts by their full name (default:\n"
 	"                         the host name, before the first dot)\n"
 	"  -i, --time-in-state    add the time since each socket entered its state\n"
+	"  -o, --owner            add the PID of the process owning each of this\n"
+	"                         host's sockets (live)\n"
+	"  -b, --program          add the owning process's program name (live)\n"
 	"  -n, --numeric          show addresses and ports as numbers\n"
 	"  -p, --protocol proto   only tcp, udp, icmp, ip, tcpv6, udpv6, icmpv6 or\n"
 	"                         ipv6 (repeatable)\n"
+	"  -r, --route            show the kernel's routing tables and, with a\n"
+	"                         capture, the gateways the traffic went through\n"
 	"  -s, --statistics       show statistics instead of sockets: what\n"
 	"                         was read and what became of every packet\n"
 	"  -R, --read file        read a pcap or pcapng file ('-' for standard\n"
@@ -112,6 +123,12 @@ static const char usage_text[] =
 	"      --no-promisc       do not put the interface in promiscuous mode\n"
 	"      --workers n        live: capture on n threads, the kernel\n"
 	"                         spreading the connections over them\n"
+	"      --compare          live: this host's sockets on the wire beside\n"
+	"                         the kernel's and conntrack's, with a verdict\n"
+	"                         (MATCH, STATE_DIFFERS, WIRE_ONLY, KERNEL_ONLY);\n"
+	"                         with -s or -e, the wire's counters beside the\n"
+	"                         kernel's /proc/net/snmp and /proc/net/dev\n"
+	"      --proc-root dir    read /proc from dir (default /proc)\n"
 	"  -Z, --user user        drop privileges to this user once the capture\n"
 	"                         is open\n"
 	"  interval               report again every interval seconds (of packet\n"
@@ -134,6 +151,9 @@ struct options {
 	bool ethernet; /* -e */
 	bool events;   /* --events */
 	bool conn;     /* --conn (the view; --ipfix records connections too) */
+	bool routes;   /* -r */
+	bool compare;  /* --compare */
+	const char *proc_root; /* --proc-root; NULL: /proc */
 	const char *ipfix;    /* --ipfix HOST:PORT */
 	ws_time ipfix_active; /* --ipfix-active-timeout */
 	bool names;    /* --names */
@@ -154,9 +174,9 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void die_usage(const char *fmt, ...) WS_PRINTF(1, 2);
+static _Noreturn void die_usage(const char *fmt, ...) WS_PRINTF(1, 2);
 
-static void die_usage(const char *fmt, ...)
+static _Noreturn void die_usage(const char *fmt, ...)
 {
 	va_list ap;
 	fputs("wirestat: ", stderr);
@@ -218,6 +238,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},
+		{"route", no_argument, NULL, 'r'},
+		{"compare", no_argument, NULL, OPT_COMPARE},
+		{"owner", no_argument, NULL, 'o'},
+		{"program", no_argument, NULL, 'b'},
+		{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 		{"ethernet", no_argument, NULL, 'e'},
 		{"fqdn", no_argument, NULL, 'f'},
 		{"numeric", no_argument, NULL, 'n'},
@@ -254,11 +279,26 @@ static void parse_options(int argc, char **argv, struct options *o)
 	char err[256];
 	int c, fmt, bit;
 
-	while ((c = getopt_long(argc, argv, "ac:efF:hI:inp:R:sVZ:", longopts,
+	while ((c = getopt_long(argc, argv, "abc:efF:hI:inop:rR:sVZ:", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->report.all = true;
+			break;
+		case 'r':
+			o->routes = true;
+			break;
+		case OPT_COMPARE:
+			o->compare = true;
+			break;
+		case 'o':
+			o->report.pid = true;
+			break;
+		case 'b':
+			o->report.program = true;
+			break;
+		case OPT_PROC_ROOT:
+			o->proc_root = optarg;
 			break;
 		case 'e':
 			o->ethernet = true;
@@ -407,11 +447,23 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die_usage("unexpected argument '%s'", argv[optind]);
 	if (o->nfiles && o->nifaces)
 		die_usage("%s", "-R and -I cannot be mixed");
-	if (o->events && o->conn)
-		die_usage("%s", "--events and --conn are two views: choose one");
-	if (o->names && (o->events || o->conn || o->stats || o->ethernet))
+	if (o->events + o->conn + o->routes + o->compare > 1)
+		die_usage("%s", "-r, --events, --conn and --compare are views: "
+				"choose one");
+	if (o->compare && o->nfiles)
+		die_usage("%s", "--compare sets the wire beside this host's "
+				"kernel now: it needs a live capture, not -R");
+	if (o->proc_root) {
+		DIR *d = opendir(o->proc_root);
+		if (!d)
+			die_usage("--proc-root %s: %s", o->proc_root,
+				  strerror(errno));
+		closedir(d);
+	}
+	if (o->names && (o->events || o->conn || o->stats || o->ethernet ||
+			 o->routes || o->compare))
 		die_usage("%s", "--names is a view of its own: without --events, "
-				"--conn, -s or -e");
+				"--conn, --compare, -r, -s or -e");
 	if (o->report.numeric && o->report.resolve == REPORT_RESOLVE_ACTIVE)
 		die_usage("%s", "-n and --resolve=active: choose one");
 	if (o->engine.idle_timeout && !o->conn && !o->ipfix)
@@ -483,6 +535,28 @@ struct run {
 	struct ipfix_exporter *ipfix;
 	pthread_mutex_t out; /* conn and event lines from several workers */
 	unsigned reports;
+	struct kside *kside; /* --compare, -o, -b: the kernel's side */
+};
+
+/* The kernel's side of this host (--compare, -o, -b): one snapshot at
+ * a time and its index; --compare's history and last result; -s/-e's
+ * counters as observation began. */
+struct kside {
+	struct kernel_host host;
+	struct rc_kernel rk;
+	bool indexed;
+	struct kernel_addrs scope; /* the captured interfaces' addresses */
+	bool scoped;
+	struct rc_history hist;
+	struct rc_result res;
+	bool compared;
+	ws_time next; /* the next comparison (every second) */
+	struct kernel_snmp snmp0;
+	struct kernel_ifaces dev0;
+	bool have_snmp0, have_dev0;
+	bool warned_owners, warned_ct;
+	struct addr_prefix *hosts; /* this host's, for -s's point of view */
+	uint8_t (*macs)[6];	   /* each captured interface's MAC */
 };
 
 /* A connection record: to --conn's printer (not the active timeout's
@@ -511,6 +585,357 @@ static void locked_event(void *ctx, const struct engine_event *ev)
 	pthread_mutex_unlock(&run->out);
 }
 
+/* ---- the kernel's side (--compare, -o, -b) ---- */
+
+static unsigned kside_parts(const struct options *o)
+{
+	unsigned parts = KH_ADDRS | KH_SOCKETS | KH_CONNTRACK;
+	if (o->compare || o->report.pid || o->report.program)
+		parts |= KH_OWNERS;
+	return parts;
+}
+
+static bool captured_iface(const struct options *o, const char *name)
+{
+	for (size_t i = 0; i < o->nifaces; i++)
+		if (strcmp(o->ifaces[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A fresh snapshot of the host and its index.  Owners and conntrack may
+ * be missing (no privilege, no nf_conntrack_netlink): said once. */
+static int kside_snapshot(struct run *run, char *errbuf)
+{
+	struct options *o = run->o;
+	struct kside *k = run->kside;
+	if (!k)
+		return ws_error(errbuf, "the kernel's side was not opened");
+	if (k->indexed)
+		rc_kernel_free(&k->rk);
+	k->indexed = false;
+	if (kernel_host_read(&k->host, o->proc_root, kside_parts(o), errbuf) < 0)
+		return -1;
+	if (!(k->host.have & KH_OWNERS) && !k->warned_owners) {
+		fprintf(stderr, "wirestat: warning: process owners unknown: %s\n",
+			k->host.owners_error);
+		k->warned_owners = true;
+	}
+	if (!(k->host.have & KH_CONNTRACK) && !k->warned_ct) {
+		fprintf(stderr, "wirestat: warning: no conntrack table (NAT "
+				"not followed): %s\n",
+			k->host.ct_error);
+		k->warned_ct = true;
+	}
+	memset(&k->rk, 0, sizeof(k->rk));
+	k->rk.sockets = &k->host.sockets;
+	k->rk.owners = k->host.have & KH_OWNERS ? &k->host.owners : NULL;
+	k->rk.ct = k->host.have & KH_CONNTRACK ? &k->host.ct : NULL;
+	k->rk.addrs = &k->host.addrs;
+	if (rc_kernel_build(&k->rk, errbuf) < 0)
+		return -1;
+	k->indexed = true;
+	/* With -I, only the captured interfaces' addresses can show their
+	 * sockets on the wire (wildcard sockets stay in). */
+	k->scoped = o->nifaces > 0;
+	if (k->scoped) {
+		kernel_addrs_free(&k->scope);
+		kernel_addrs_init(&k->scope, KERNEL_MAX_ADDRS);
+		for (size_t i = 0; i < k->host.addrs.n; i++) {
+			const struct kernel_addr *a = &k->host.addrs.v[i];
+			if (captured_iface(o, a->iface))
+				kernel_addrs_add(&k->scope, &a->addr,
+						 a->prefix_len, a->iface);
+		}
+		kernel_addrs_sort(&k->scope);
+	}
+	return 0;
+}
+
+/* One comparison: a snapshot of each side, the verdicts and their
+ * history.  The engines must be still (the main thread's, or locked). */
+static int compare_tick(struct run *run, ws_time now, char *errbuf)
+{
+	struct kside *k = run->kside;
+	struct rc_wire *wire;
+	size_t nwire;
+	struct rc_result res;
+	if (!k || kside_snapshot(run, errbuf) < 0)
+		return -1;
+	if (report_wire_sockets(run->engines, run->nw, &wire, &nwire) < 0)
+		return ws_error(errbuf, "out of memory for the comparison");
+	struct rc_input in = {
+		.wire = wire,
+		.nwire = nwire,
+		.kernel = &k->rk,
+		.scope = k->scoped ? &k->scope : NULL,
+		.now = now,
+		.settle = RC_SETTLE,
+		.first = !k->compared,
+	};
+	int r = reconcile(&in, &k->hist, &res, errbuf);
+	free(wire);
+	if (r < 0)
+		return -1;
+	rc_result_free(&k->res);
+	free(k->hist.v);
+	k->hist = res.hist;
+	res.hist = (struct rc_history){0};
+	k->res = res;
+	k->compared = true;
+	k->next = now + WS_SEC(1);
+	return 0;
+}
+
+/* -o/-b with --conn or --events: a fresh snapshot for the records and
+ * events printed from now on (the owner of a connection that ends is
+ * the one the last snapshot saw). */
+static void printers_snapshot(struct run *run)
+{
+	struct kside *k = run->kside;
+	char errbuf[WS_ERRBUF_SIZE];
+	const struct rc_kernel *rk = NULL;
+	if (kside_snapshot(run, errbuf) == 0)
+		rk = &k->rk;
+	else if (!k->warned_owners) {
+		fprintf(stderr, "wirestat: warning: no process owners: %s\n",
+			errbuf);
+		k->warned_owners = true;
+	}
+	report_conn_kernel(run->conns, rk);
+	report_events_kernel(run->events, rk);
+}
+
+/* The kernel's side is read once a second while live: --compare's
+ * settling time is measured between reports too, and -o/-b's owners
+ * of --conn records and --events stay current.  The engines must be
+ * still. */
+static int kside_due(struct run *run, ws_time now)
+{
+	struct options *o = run->o;
+	struct kside *k = run->kside;
+	if (now < k->next)
+		return 0;
+	if (o->compare) {
+		char errbuf[WS_ERRBUF_SIZE];
+		if (compare_tick(run, now, errbuf) < 0) {
+			fprintf(stderr, "wirestat: %s\n", errbuf);
+			return -1;
+		}
+	} else if ((o->conn || o->events) &&
+		   (o->report.pid || o->report.program)) {
+		printers_snapshot(run);
+		k->next = now + WS_SEC(1);
+	} else {
+		k->next = INT64_MAX; /* the socket view reads it per report */
+	}
+	return 0;
+}
+
+/* -e beside /proc/net/dev: per captured interface, what the wire showed
+ * and what the kernel counted over the same period. */
+static size_t dev_rows(struct run *run, const struct kernel_ifaces *now,
+		       struct rc_counter_row *rows, size_t max)
+{
+	static const struct {
+		const char *key;
+		int dir;     /* STATS_RX or STATS_TX, -1: none on the wire */
+		int what;    /* 0 bytes, 1 packets, 2 non-unicast, 3 errors */
+		int kdev;
+	} map[] = {
+		{"rx_bytes", STATS_RX, 0, KDEV_RX_BYTES},
+		{"rx_packets", STATS_RX, 1, KDEV_RX_PACKETS},
+		{"rx_multicast", STATS_RX, 2, KDEV_RX_MULTICAST},
+		{"rx_errors", STATS_RX, 3, KDEV_RX_ERRS},
+		{"rx_dropped", -1, 0, KDEV_RX_DROP},
+		{"tx_bytes", STATS_TX, 0, KDEV_TX_BYTES},
+		{"tx_packets", STATS_TX, 1, KDEV_TX_PACKETS},
+		{"tx_errors", STATS_TX, 3, KDEV_TX_ERRS},
+		{"tx_dropped", -1, 0, KDEV_TX_DROP},
+	};
+	struct kside *k = run->kside;
+	const struct options *o = run->o;
+	struct link_stats links[STATS_MAX_LINKS];
+	size_t nl = report_wire_links(run->engines, run->nw, links,
+				      STATS_MAX_LINKS);
+	size_t n = 0;
+	for (size_t i = 0; i < o->nifaces && i < nl; i++) {
+		const struct kernel_iface *a = kernel_iface_find(&k->dev0,
+								 o->ifaces[i]);
+		const struct kernel_iface *b = kernel_iface_find(now,
+								 o->ifaces[i]);
+		uint64_t d[KDEV_MAX] = {0};
+		if (a && b)
+			kernel_iface_delta(a, b, d);
+		const struct link_stats *l = &links[i];
+		for (size_t m = 0; m < WS_ARRAY_SIZE(map) && n < max; m++) {
+			struct rc_counter_row *r = &rows[n++];
+			memset(r, 0, sizeof(*r));
+			r->group = o->ifaces[i];
+			r->key = map[m].key;
+			snprintf(r->section, sizeof(r->section), "dev");
+			snprintf(r->name, sizeof(r->name), "%s",
+				 kernel_dev_counter_names[map[m].kdev]);
+			r->kernel_known = a && b;
+			r->kernel = (int64_t)d[map[m].kdev];
+			int dir = map[m].dir;
+			r->wire_known = dir >= 0 && l->saw_direction;
+			if (!r->wire_known)
+				continue;
+			switch (map[m].what) {
+			case 0:
+				r->wire = l->bytes[dir];
+				break;
+			case 1:
+				r->wire = l->unicast[dir] + l->nonunicast[dir];
+				break;
+			case 2:
+				r->wire = l->nonunicast[dir];
+				break;
+			default:
+				r->wire = l->errors[dir];
+			}
+		}
+	}
+	return n;
+}
+
+/* --compare -s / -e: the wire's counters beside the kernel's deltas
+ * since observation began. */
+static int compare_counters(struct run *run)
+{
+	struct options *o = run->o;
+	struct kside *k = run->kside;
+	char errbuf[WS_ERRBUF_SIZE];
+	enum { MAXW = 512 };
+	struct rc_counter_row rows[MAXW];
+	int r = 0;
+	if (o->ethernet) {
+		struct kernel_ifaces now;
+		kernel_ifaces_init(&now, KERNEL_MAX_IFACES);
+		if (!k->have_dev0 || kernel_read_dev(o->proc_root, &now, errbuf) < 0) {
+			fprintf(stderr, "wirestat: %s\n",
+				k->have_dev0 ? errbuf : "no /proc/net/dev "
+							"as observation began");
+			r = -1;
+		} else {
+			size_t n = dev_rows(run, &now, rows, MAXW);
+			r = report_compare_counters(stdout, rows, n,
+						    "Wire vs Kernel: Interfaces",
+						    &o->report);
+		}
+		kernel_ifaces_free(&now);
+	}
+	if (o->stats && r == 0) {
+		struct kernel_snmp now, delta;
+		kernel_snmp_init(&now, KERNEL_MAX_COUNTERS);
+		kernel_snmp_init(&delta, KERNEL_MAX_COUNTERS);
+		if (!k->have_snmp0 ||
+		    kernel_read_snmp(o->proc_root, &now, errbuf) < 0 ||
+		    kernel_snmp_delta(&k->snmp0, &now, &delta, errbuf) < 0) {
+			fprintf(stderr, "wirestat: %s\n",
+				k->have_snmp0 ? errbuf : "no /proc/net/snmp "
+							 "as observation began");
+			r = -1;
+		} else {
+			struct rc_wire_counter wire[MAXW];
+			size_t nw = report_wire_counters(run->engines, run->nw,
+							 &o->report, wire, MAXW);
+			size_t n = rc_counters(wire, nw, &delta, &now, rows);
+			r = report_compare_counters(stdout, rows, n,
+						    "Wire vs Kernel: Protocols",
+						    &o->report);
+		}
+		kernel_snmp_free(&now);
+		kernel_snmp_free(&delta);
+	}
+	return r;
+}
+
+/* --compare's report: a comparison made now, printed. */
+static int compare_report(struct run *run)
+{
+	char errbuf[WS_ERRBUF_SIZE];
+	if (run->o->stats || run->o->ethernet)
+		return compare_counters(run);
+	if (compare_tick(run, wall_clock(), errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		return -1;
+	}
+	return report_compare(stdout, &run->kside->res, &run->kside->rk,
+			      &run->o->report);
+}
+
+/* The kernel's side as observation begins: this host's addresses (the
+ * engines take their point of view for -s, and each captured interface's
+ * MAC tells -e what it sent), and --compare's first snapshot later. */
+static int kside_open(struct run *run, char *errbuf)
+{
+	struct options *o = run->o;
+	struct kside *k = calloc(1, sizeof(*k));
+	if (!k)
+		return ws_error(errbuf, "out of memory");
+	run->kside = k;
+	kernel_host_init(&k->host);
+	kernel_addrs_init(&k->scope, KERNEL_MAX_ADDRS);
+	kernel_snmp_init(&k->snmp0, KERNEL_MAX_COUNTERS);
+	kernel_ifaces_init(&k->dev0, KERNEL_MAX_IFACES);
+	if (!o->compare)
+		return 0;
+	if (kernel_read_addrs(&k->host.addrs, errbuf) < 0)
+		return -1;
+	if (!o->nhosts && k->host.addrs.n) {
+		k->hosts = calloc(k->host.addrs.n, sizeof(*k->hosts));
+		if (!k->hosts)
+			return ws_error(errbuf, "out of memory");
+		for (size_t i = 0; i < k->host.addrs.n; i++) {
+			k->hosts[i].addr = k->host.addrs.v[i].addr;
+			k->hosts[i].len =
+				k->host.addrs.v[i].addr.family == ADDR_V6 ? 128 : 32;
+		}
+		o->engine.hosts = k->hosts;
+		o->engine.nhosts = k->host.addrs.n;
+	}
+	if (o->nifaces) {
+		k->macs = calloc(o->nifaces, sizeof(*k->macs));
+		if (!k->macs)
+			return ws_error(errbuf, "out of memory");
+		for (size_t i = 0; i < o->nifaces && i < 32; i++) {
+			const uint8_t *mac = kernel_addrs_mac(&k->host.addrs,
+							      o->ifaces[i]);
+			if (!mac)
+				continue;
+			memcpy(k->macs[i], mac, 6);
+			o->engine.link_has_mac |= UINT32_C(1) << i;
+		}
+		o->engine.link_macs = (const uint8_t(*)[6])k->macs;
+	}
+	if (o->stats)
+		k->have_snmp0 = kernel_read_snmp(o->proc_root, &k->snmp0,
+						 errbuf) == 0;
+	if (o->ethernet)
+		k->have_dev0 = kernel_read_dev(o->proc_root, &k->dev0,
+					       errbuf) == 0;
+	return 0;
+}
+
+static void kside_free(struct kside *k)
+{
+	if (!k)
+		return;
+	if (k->indexed)
+		rc_kernel_free(&k->rk);
+	rc_result_free(&k->res);
+	free(k->hist.v);
+	kernel_host_free(&k->host);
+	kernel_addrs_free(&k->scope);
+	kernel_snmp_free(&k->snmp0);
+	kernel_ifaces_free(&k->dev0);
+	free(k->hosts);
+	free(k->macs);
+	free(k);
+}
+
 /* -e names each link by its input. */
 static int ethernet_report(struct run *run)
 {
@@ -524,6 +949,48 @@ static int ethernet_report(struct run *run)
 	int r = report_interfaces(stdout, run->engines, run->nw,
 				  &run->o->report, names, n);
 	free(names);
+	return r;
+}
+
+/* The names of the capture's inputs (interfaces, files). */
+static const char **input_names(const struct run *run, size_t *n)
+{
+	const struct capture *cap = run->w[0].cap;
+	*n = capture_inputs(cap);
+	const char **names = calloc(*n ? *n : 1, sizeof(*names));
+	for (size_t i = 0; names && i < *n; i++)
+		names[i] = capture_input_name(cap, i);
+	return names;
+}
+
+/* -r with a capture: the kernel's routes, then the gateways the frames
+ * went through (off-link judged by the routes when live: they are this
+ * host's). */
+static int routes_report(struct run *run)
+{
+	struct options *o = run->o;
+	struct kernel_routes routes;
+	char errbuf[WS_ERRBUF_SIZE];
+	size_t n;
+	int r = -1;
+	kernel_routes_init(&routes, KERNEL_MAX_ROUTES);
+	if (kernel_read_routes(o->proc_root, &routes, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		goto out_free;
+	}
+	const char **names = input_names(run, &n);
+	if (!names)
+		goto out_free;
+	for (size_t i = 0; i < run->nw; i++)
+		engine_sync(run->engines[i]);
+	if (report_routes(stdout, &routes, &o->report) == 0 &&
+	    report_gateways(stdout, run->engines, run->nw,
+			    capture_is_live(run->w[0].cap) ? &routes : NULL,
+			    &o->report, names, n) == 0)
+		r = 0;
+	free(names);
+out_free:
+	kernel_routes_free(&routes);
 	return r;
 }
 
@@ -601,7 +1068,16 @@ static int report(struct run *run, bool last)
 	run->reports++;
 	if (o->interval)
 		report_header(run);
-	if (o->events) {
+	if (o->compare) {
+		r = compare_report(run);
+	} else if (o->routes) {
+		r = routes_report(run);
+		if (o->ethernet && r == 0)
+			r = ethernet_report(run);
+		if (o->stats && r == 0)
+			r = report_stats(stdout, run->engines, run->nw,
+					 &o->report);
+	} else if (o->events) {
 		for (size_t i = 0; i < run->nw; i++)
 			engine_sync(run->engines[i]); /* the timers due */
 	} else if (o->conn) {
@@ -617,6 +1093,15 @@ static int report(struct run *run, bool last)
 			r = report_stats(stdout, run->engines, run->nw,
 					 &o->report);
 	} else {
+		o->report.kernel = NULL; /* -o/-b offline: owners unknown */
+		if (run->kside && (o->report.pid || o->report.program)) {
+			char errbuf[WS_ERRBUF_SIZE];
+			if (kside_snapshot(run, errbuf) == 0)
+				o->report.kernel = &run->kside->rk;
+			else
+				fprintf(stderr, "wirestat: warning: no process "
+						"owners: %s\n", errbuf);
+		}
 		r = report_sockets(stdout, run->engines, run->nw, &o->report);
 	}
 	if (fflush(stdout) != 0)
@@ -655,6 +1140,8 @@ static int live_clock(struct run *run, struct worker *w, ws_time start,
 	ws_time now = wall_clock();
 	if (o->duration && now >= start + o->duration)
 		return 1;
+	if (run->kside && kside_due(run, now) < 0)
+		return -1;
 	if (o->interval && now >= *next) {
 		engine_tick(&w->eng, now);
 		if (report(run, false) < 0)
@@ -852,6 +1339,15 @@ static int run_workers(struct run *run)
 			ipfix_tick(run->ipfix, now);
 			pthread_mutex_unlock(&run->out);
 		}
+		if (run->kside && now >= run->kside->next) {
+			lock_workers(run, now);
+			int r = kside_due(run, now);
+			unlock_workers(run);
+			if (r < 0) {
+				status = EXIT_RUNTIME;
+				break;
+			}
+		}
 		if (o->interval && now >= next) {
 			lock_workers(run, now);
 			int r = report(run, false);
@@ -889,6 +1385,26 @@ static int run_workers(struct run *run)
 	}
 	if (report(run, true) < 0)
 		status = EXIT_RUNTIME;
+	return status;
+}
+
+/* -r alone: the kernel's routing tables, as netstat -r prints them. */
+static int routes_only(const struct options *o)
+{
+	struct kernel_routes routes;
+	char errbuf[WS_ERRBUF_SIZE];
+	int status = EXIT_OK;
+	kernel_routes_init(&routes, KERNEL_MAX_ROUTES);
+	if (kernel_read_routes(o->proc_root, &routes, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_USAGE;
+	} else if (report_routes(stdout, &routes, &o->report) < 0 ||
+		   fflush(stdout) != 0) {
+		fprintf(stderr, "wirestat: cannot write the report: %s\n",
+			strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	kernel_routes_free(&routes);
 	return status;
 }
 
@@ -1000,11 +1516,32 @@ int main(int argc, char **argv)
 		}
 		o.report.ipfix_counters = ipfix_counters(run.ipfix);
 	}
+	if (o.routes && !o.nfiles && !o.nifaces && !o.interval &&
+	    !o.duration && !o.count) {
+		/* netstat -r: the kernel's tables, no capture */
+		status = routes_only(&o);
+		goto out_free;
+	}
+	if (o.routes)
+		o.engine.max_nexthops = NEXTHOP_DEFAULT_MAX;
+	if (!o.nfiles && (o.compare || o.report.pid || o.report.program) &&
+	    kside_open(&run, errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_RUNTIME;
+		goto out_free;
+	}
 	run.nw = o.workers ? o.workers : 1;
 	r = setup_workers(&run, errbuf);
 	if (r < 0) {
 		fprintf(stderr, "wirestat: %s\n", errbuf);
 		status = -r;
+		goto out_free;
+	}
+	/* --compare's first snapshot: the kernel's sockets that exist
+	 * before observation begins */
+	if (o.compare && compare_tick(&run, wall_clock(), errbuf) < 0) {
+		fprintf(stderr, "wirestat: %s\n", errbuf);
+		status = EXIT_RUNTIME;
 		goto out_free;
 	}
 	if (o.report.resolve == REPORT_RESOLVE_ACTIVE) {
@@ -1043,6 +1580,7 @@ out_free:
 		pthread_mutex_destroy(&run.w[i].lock);
 	}
 	resolver_free(o.report.resolver);
+	kside_free(run.kside);
 	free(run.w);
 	free(run.engines);
 	ipfix_close(run.ipfix);

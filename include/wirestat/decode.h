@@ -85,6 +85,8 @@ enum {
 	DL_MULTICAST = 0x01, /* destination MAC is a group address */
 	DL_BROADCAST = 0x02, /* destination MAC is ff:ff:ff:ff:ff:ff */
 	DL_OUTGOING = 0x04,  /* Linux cooked: sent by the capturing host */
+	DL_SRC_MAC = 0x08,   /* mac_src holds the frame's source MAC */
+	DL_DST_MAC = 0x10,   /* mac_dst holds its destination MAC */
 };
 
 /* Per-frame anomalies that do not change the outcome (counted apart). */
@@ -107,6 +109,10 @@ struct decoded {
 	uint8_t anomalies; /* DA_* */
 	uint8_t proto;	   /* IPPROTO_* of the transport header */
 	uint8_t ttl;	   /* IPv4 TTL or IPv6 hop limit */
+	/* Ethernet: both MAC addresses; Linux cooked: the sender's link
+	 * address when it is a 6-byte Ethernet one (DL_SRC_MAC, DL_DST_MAC
+	 * say which are set) */
+	uint8_t mac_src[6], mac_dst[6];
 	struct addr src, dst;
 	uint32_t ip_len; /* IP datagram length, header included */
 	uint16_t sport, dport;

@@ -16,6 +16,9 @@
 
 enum emit_format { EMIT_TABLE, EMIT_JSON, EMIT_CSV };
 
+/* The most fields a view has (emit_rows_end's row buffer). */
+#define EMIT_MAX_FIELDS 64
+
 enum {
 	EMIT_IN_TABLE = 0x1, /* a column of the table */
 	EMIT_IN_DATA = 0x2,  /* a JSON member and a CSV field */
@@ -97,6 +100,15 @@ int emit_row(struct emit *e, const struct emit_value *values);
 
 /* Print what is buffered and free; returns -1 if a write failed. */
 int emit_end(struct emit *e);
+
+/* Fill values for row i; false leaves the row out.  At most
+ * EMIT_MAX_FIELDS values. */
+typedef bool (*emit_fill_fn)(void *ctx, size_t i, struct emit_value *values);
+
+/* Rows 0..n-1 as fill() makes them, then emit_end(): a table is measured
+ * in a first pass (fill() is called twice per row), so that no row is
+ * kept.  Returns 0, or -1 if a write failed (e is freed either way). */
+int emit_rows_end(struct emit *e, size_t n, emit_fill_fn fill, void *ctx);
 
 /* A JSON string, quoted, every control byte escaped (RFC 8259 7). */
 void emit_json_string(FILE *out, const char *s);

@@ -16,6 +16,7 @@
 #include "wirestat/decode.h"
 #include "wirestat/dns.h"
 #include "wirestat/flow.h"
+#include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
 #include "wirestat/stats.h"
 #include "wirestat/tcp.h"
@@ -32,6 +33,14 @@ struct engine_config {
 	/* --ipfix-active-timeout: a record of what a connection did so far,
 	 * this long after the last one (CONN_END_ACTIVE); 0: none */
 	ws_time active_timeout;
+	/* -r: keep the (IP, MAC) pairs of Ethernet frames in a table of this
+	 * many entries (observed gateways); 0: no table */
+	size_t max_nexthops;
+	/* --compare -e: input i's own MAC (link_macs[i], when link_has_mac
+	 * bit i is set): an Ethernet frame from it was sent, so -e can
+	 * count Sent on links whose link type does not say.  Borrowed. */
+	const uint8_t (*link_macs)[6];
+	uint32_t link_has_mac;
 	size_t max_names;     /* --max-names; 0 means NAMES_DEFAULT_MAX */
 };
 
@@ -121,6 +130,7 @@ struct engine {
 	struct engine_config cfg;
 	struct flow_table *flows;
 	struct ports_table *ports;
+	struct nexthop_table *nexthops; /* cfg.max_nexthops, else NULL */
 	/* The passive name cache, fed by the DNS answers this engine sees.
 	 * Its lock is taken by the engine only around learning (DNS ports
 	 * only), and by readers on other threads (--conn records with

@@ -461,4 +461,83 @@ size_t kernel_ct_parse_messages(const void *buf, size_t len,
 				kernel_ct_event_fn fn, void *arg,
 				uint64_t counters[KR_MAX]);
 
+/* ---- this host's addresses: getifaddrs() ---- */
+
+/* An address of a local interface, and the interface. */
+struct kernel_addr {
+	struct addr addr;
+	uint8_t prefix_len;
+	char iface[KERNEL_IFNAMSIZ];
+};
+
+/* An interface's link-layer address, when it has an Ethernet one. */
+struct kernel_link {
+	char name[KERNEL_IFNAMSIZ];
+	uint8_t mac[6];
+};
+
+#define KERNEL_MAX_ADDRS 65536
+
+struct kernel_addrs {
+	struct kernel_addr *v; /* sorted by address (kernel_addrs_sort) */
+	size_t n, max, alloc;
+	struct kernel_link *links;
+	size_t nlinks, links_alloc;
+	uint64_t counters[KR_MAX];
+};
+
+void kernel_addrs_init(struct kernel_addrs *a, size_t max);
+void kernel_addrs_free(struct kernel_addrs *a);
+
+/* Append one address (tests build tables by hand); false past the cap
+ * or out of memory (counted).  Call kernel_addrs_sort() after. */
+bool kernel_addrs_add(struct kernel_addrs *a, const struct addr *addr,
+		      uint8_t prefix_len, const char *iface);
+void kernel_addrs_sort(struct kernel_addrs *a);
+
+/* Replace the table with the IPv4 and IPv6 addresses of every interface
+ * of the calling process's network namespace (getifaddrs(3), which asks
+ * the kernel over netlink), and the interfaces' Ethernet MACs.  Not
+ * under the /proc root: /proc does not list IPv4 addresses. */
+int kernel_read_addrs(struct kernel_addrs *a, char *errbuf);
+
+/* Whether a is one of this host's addresses. */
+bool kernel_addrs_has(const struct kernel_addrs *a, const struct addr *x);
+
+/* The MAC of an interface, or NULL. */
+const uint8_t *kernel_addrs_mac(const struct kernel_addrs *a,
+				const char *iface);
+
+/* ---- one snapshot of the local host, for a report ---- */
+
+enum {
+	KH_ADDRS = 0x1,	    /* this host's addresses */
+	KH_SOCKETS = 0x2,   /* net/tcp, tcp6, udp, udp6 */
+	KH_OWNERS = 0x4,    /* <pid>/fd and comm */
+	KH_CONNTRACK = 0x8, /* the conntrack table (netlink, not /proc) */
+};
+
+struct kernel_host {
+	struct kernel_addrs addrs;
+	struct kernel_sockets sockets;
+	struct kernel_owners owners;
+	struct kernel_conntrack ct;
+	unsigned have; /* KH_* read whole this time */
+	/* Why a part is missing (the last failure), "" if it is not. */
+	char ct_error[WS_ERRBUF_SIZE];
+	char owners_error[WS_ERRBUF_SIZE];
+};
+
+/* Empty tables with the KERNEL_MAX_* caps. */
+void kernel_host_init(struct kernel_host *h);
+void kernel_host_free(struct kernel_host *h);
+
+/* Read the parts asked for (KH_*), each table emptied first, counters
+ * restarted (they describe this snapshot).  Sockets and addresses are
+ * required: -1 with errbuf if either cannot be read.  Owners and
+ * conntrack may fail (no privilege, no nf_conntrack_netlink): their bit
+ * stays clear and ct_error or owners_error says why. */
+int kernel_host_read(struct kernel_host *h, const char *root, unsigned what,
+		     char *errbuf);
+
 #endif

@@ -11,6 +11,8 @@
 #include "wirestat/addr.h"
 #include "wirestat/emit.h"
 #include "wirestat/engine.h"
+#include "wirestat/kernel.h"
+#include "wirestat/reconcile.h"
 #include "wirestat/resolver.h"
 #include "wirestat/services.h"
 
@@ -56,6 +58,11 @@ struct report_options {
 	const struct services *services; /* port names; NULL for none */
 	/* --ipfix: the exporter's counters (-s shows them); NULL: none */
 	const uint64_t *ipfix_counters;
+	bool pid;     /* -o: the owning process's PID */
+	bool program; /* -b: and its program name */
+	/* -o/-b: this host's kernel, indexed (live only); NULL: owners
+	 * unknown (offline), shown as "-" / null */
+	const struct rc_kernel *kernel;
 };
 
 /* The socket view: one row per socket each host would list, the rows
@@ -138,6 +145,52 @@ int report_interfaces(FILE *out, struct engine *const *engines, size_t n,
 int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		 const struct report_options *o);
 
+/* -o/-b with --conn or --events: the kernel's index to name the owners
+ * of the records and events printed from now on (NULL: none). */
+void report_conn_kernel(struct conn_printer *p, const struct rc_kernel *k);
+void report_events_kernel(struct event_printer *p, const struct rc_kernel *k);
+
+/* --compare: every socket the wire shows (every protocol, listeners and
+ * UDP too; -p, --host and --port ignored), merged over the engines, as
+ * reconcile() takes them.  *out is allocated (free() it). */
+int report_wire_sockets(struct engine *const *engines, size_t n,
+			struct rc_wire **out, size_t *nout);
+
+/* --compare: the rows of one comparison, wire beside kernel, with their
+ * verdicts; -p, --host and --port select rows as in the socket view. */
+int report_compare(FILE *out, const struct rc_result *res,
+		   const struct rc_kernel *k, const struct report_options *o);
+
+/* --compare -s / -e: the wire's counters for this host beside the
+ * kernel's over the same period. */
+int report_compare_counters(FILE *out, const struct rc_counter_row *rows,
+			    size_t n, const char *title,
+			    const struct report_options *o);
+
+/* --compare -s: the protocol groups' counters (IPv4 to UDPv6) from the
+ * hosts' point of view (the engines' --host), as rc_counters() takes
+ * them; keys point into static tables.  Returns how many (at most max). */
+size_t report_wire_counters(struct engine *const *engines, size_t n,
+			    const struct report_options *o,
+			    struct rc_wire_counter *out, size_t max);
+
+/* --compare -e: each input link's counters (-e's), summed over the
+ * engines; returns how many links (at most max). */
+size_t report_wire_links(struct engine *const *engines, size_t n,
+			 struct link_stats *links, size_t max);
+
+/* -r: the kernel's routing tables, IPv4 then IPv6 (-p ip or ipv6 keeps
+ * one), in route -n's layout; JSON and CSV rows have kind "route". */
+int report_routes(FILE *out, const struct kernel_routes *r,
+		  const struct report_options *o);
+
+/* -r with a capture: the MACs that carried the frames of many addresses,
+ * or (routes given: live, on this host) of any address the routes put
+ * behind a gateway, per input (names[i]) and family; kind "gateway". */
+int report_gateways(FILE *out, struct engine *const *engines, size_t n,
+		    const struct kernel_routes *routes,
+		    const struct report_options *o, const char *const *names,
+		    size_t nnames);
 /* --names: the passive name caches (every engine's, merged: the entry
  * learned last for each address), sorted by address; --host keeps the
  * addresses of those hosts.  Returns 0, or -1 if writing failed. */

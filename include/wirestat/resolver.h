@@ -79,23 +79,23 @@ struct resolver_config {
 
 /* X(enum, counter name) */
 #define RESOLVER_COUNTERS(X)                                                  \
-	X(RC_QUEUED, "resolve_queued")	     /* handed to a thread */         \
-	X(RC_FOUND, "resolve_found")	     /* answered with a name */       \
-	X(RC_NOT_FOUND, "resolve_not_found") /* answered: no name */          \
-	X(RC_FAILED, "resolve_failed")	     /* answered: an error */         \
-	X(RC_TIMED_OUT, "resolve_timed_out") /* not answered in time */       \
-	X(RC_LATE, "resolve_late")	     /* answered after its timeout */ \
-	X(RC_DROPPED, "resolve_dropped")     /* the queue was full */         \
-	X(RC_EVICTED, "resolve_evicted")     /* cap reached: oldest dropped */
+	X(RSV_QUEUED, "resolve_queued")	     /* handed to a thread */         \
+	X(RSV_FOUND, "resolve_found")	     /* answered with a name */       \
+	X(RSV_NOT_FOUND, "resolve_not_found") /* answered: no name */          \
+	X(RSV_FAILED, "resolve_failed")	     /* answered: an error */         \
+	X(RSV_TIMED_OUT, "resolve_timed_out") /* not answered in time */       \
+	X(RSV_LATE, "resolve_late")	     /* answered after its timeout */ \
+	X(RSV_DROPPED, "resolve_dropped")     /* the queue was full */         \
+	X(RSV_EVICTED, "resolve_evicted")     /* cap reached: oldest dropped */
 
 enum resolver_counter {
 #define RESOLVER_X_ENUM(e, name) e,
 	RESOLVER_COUNTERS(RESOLVER_X_ENUM)
 #undef RESOLVER_X_ENUM
-	RC_MAX
+	RSV_MAX
 };
 
-extern const char *const resolver_counter_names[RC_MAX];
+extern const char *const resolver_counter_names[RSV_MAX];
 
 struct resolver;
 
@@ -120,7 +120,7 @@ bool resolver_lookup(struct resolver *r, const struct addr *a, uint64_t mark,
 		     char *name, size_t size);
 
 /* Counters (copied), and the cache's size and cap. */
-void resolver_counters(struct resolver *r, uint64_t out[RC_MAX]);
+void resolver_counters(struct resolver *r, uint64_t out[RSV_MAX]);
 size_t resolver_count(struct resolver *r);
 size_t resolver_capacity(const struct resolver *r);
 

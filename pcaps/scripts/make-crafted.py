@@ -2345,6 +2345,45 @@ def conn_icmp_one_way():
     return cap.pcap()
 
 
+# ---------------------------------------------------------------- -r
+
+ROUTER_MAC = bytes([0x02, 0, 0, 0, 0, 0xfe])
+
+
+@capture("gateways.pcap")
+def gateways():
+    """Observed gateways (-r): 10.0.0.1 / fd00::1 talks to three IPv4 and
+    two IPv6 hosts beyond the link, every frame to and from them carried
+    by the router's MAC 02:00:00:00:00:fe, and to 10.0.0.2 on the link
+    (its own MAC).  A broadcast and a link-local frame are no one's next
+    hop.  wirestat -r lists the router's MAC, once per family, with the
+    addresses it carried (3 and 2); the hosts' own MACs carry one address
+    each and are not gateways."""
+    cap = Capture("gateways")
+
+    def frame(l3, v6, src_mac, dst_mac):
+        cap.add_frame(dst_mac + src_mac +
+                      struct.pack("!H", 0x86DD if v6 else 0x0800) + l3)
+
+    for i, remote in enumerate(["192.0.2.10", "198.51.100.20",
+                                "203.0.113.30"]):
+        q = IP(src=C4, dst=remote, id=1) / UDP(sport=50000 + i, dport=53)
+        frame(bytes(q / Raw(b"q" * 20)), False, mac_of(C4), ROUTER_MAC)
+        a = IP(src=remote, dst=C4, id=1) / UDP(sport=53, dport=50000 + i)
+        frame(bytes(a / Raw(b"a" * 40)), False, ROUTER_MAC, mac_of(C4))
+    for i, remote in enumerate(["2001:db8::5", "2001:db8:1::6"]):
+        q = IPv6(src=C6, dst=remote) / UDP(sport=50100 + i, dport=53)
+        frame(bytes(q / Raw(b"q" * 20)), True, mac_of(C6), ROUTER_MAC)
+        a = IPv6(src=remote, dst=C6) / UDP(sport=53, dport=50100 + i)
+        frame(bytes(a / Raw(b"a" * 40)), True, ROUTER_MAC, mac_of(C6))
+    udp(cap, C4, 50200, S4, 7777)
+    udp(cap, S4, 7777, C4, 50200)
+    b = IP(src=C4, dst="10.0.0.255", id=1) / UDP(sport=68, dport=67)
+    frame(bytes(b / Raw(b"b" * 10)), False, mac_of(C4), b"\xff" * 6)
+    ll = IPv6(src="fe80::1", dst="fe80::fe") / UDP(sport=546, dport=547)
+    frame(bytes(ll / Raw(b"l" * 10)), True, mac_of(C6), ROUTER_MAC)
+    return cap.pcap()
+
 
 # ---------------------------------------------------------------- names
 # DNS answers on the wire name hosts without a query of wirestat's own

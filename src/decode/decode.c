@@ -419,6 +419,9 @@ static enum decode_reason decode_ethernet(struct cursor *c, struct decoded *d)
 	enum decode_reason r = need(c, 14, DR_TRUNC_LINK, DR_BAD_LINK);
 	if (r != DR_MAX)
 		return r;
+	cur_copy(c, 0, d->mac_dst, 6);
+	cur_copy(c, 6, d->mac_src, 6);
+	d->dl_flags |= DL_SRC_MAC | DL_DST_MAC;
 	if (cur_u8(c, 0) & 1) {
 		d->dl_flags |= DL_MULTICAST;
 		bool bcast = true;
@@ -430,6 +433,19 @@ static enum decode_reason decode_ethernet(struct cursor *c, struct decoded *d)
 	uint16_t type = cur_be16(c, 12);
 	cur_skip(c, 14);
 	return decode_ethertype(c, d, type);
+}
+
+/* A cooked header's link address (the sender's): an Ethernet MAC when
+ * its ARPHRD type is Ethernet (1) and it is 6 bytes long. */
+static void sll_addr(const struct cursor *c, uint32_t hatype_at,
+		     uint32_t halen_at, uint32_t addr_at, bool halen_16,
+		     struct decoded *d)
+{
+	uint32_t halen = halen_16 ? cur_be16(c, halen_at) : cur_u8(c, halen_at);
+	if (cur_be16(c, hatype_at) != 1 || halen != 6)
+		return;
+	cur_copy(c, addr_at, d->mac_src, 6);
+	d->dl_flags |= DL_SRC_MAC;
 }
 
 static void sll_pkttype(struct decoded *d, uint16_t pkttype)
@@ -487,6 +503,7 @@ enum decode_reason decode_packet(int dlt, const uint8_t *data,
 		if (r != DR_MAX)
 			return r;
 		sll_pkttype(d, cur_be16(&c, 0));
+		sll_addr(&c, 2, 4, 6, true, d);
 		{
 			uint16_t type = cur_be16(&c, 14);
 			cur_skip(&c, 16);
@@ -497,6 +514,7 @@ enum decode_reason decode_packet(int dlt, const uint8_t *data,
 		if (r != DR_MAX)
 			return r;
 		sll_pkttype(d, cur_u8(&c, 10));
+		sll_addr(&c, 8, 11, 12, false, d);
 		{
 			uint16_t type = cur_be16(&c, 0);
 			cur_skip(&c, 20);

@@ -10,6 +10,7 @@
 #include "../flow/hash_config.h"
 
 #include "wirestat/dns.h"
+#include "wirestat/lru.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -90,26 +91,12 @@ void names_free(struct names *n)
 
 static void unlink_node(struct names *n, struct name_node *x)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		n->head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		n->tail = x->prev;
-	x->prev = x->next = NULL;
+	WS_LRU_UNLINK(n, x);
 }
 
 static void append_node(struct names *n, struct name_node *x)
 {
-	x->prev = n->tail;
-	x->next = NULL;
-	if (n->tail)
-		n->tail->next = x;
-	else
-		n->head = x;
-	n->tail = x;
+	WS_LRU_APPEND(n, x);
 }
 
 /* Carve a slab of nodes when the free list is empty and the cap allows. */
@@ -146,15 +133,9 @@ static bool grow(struct names *n)
 static struct name_node *alloc_node(struct names *n)
 {
 	if (!n->free_list && !grow(n)) {
-		struct name_node *old = n->head;
-		if (!old)
+		if (!n->head)
 			return NULL;
-		unlink_node(n, old);
-		HASH_DELETE(hh, n->hash, old);
-		n->count--;
-		n->counters[NC_EVICTED]++;
-		old->next = n->free_list;
-		n->free_list = old;
+		WS_LRU_EVICT_TO_FREE(n, struct name_node, NC_EVICTED);
 	}
 	struct name_node *x = n->free_list;
 	n->free_list = x->next;

@@ -12,6 +12,7 @@
 #include "../flow/hash_config.h"
 
 #include "wirestat/resolver.h"
+#include "wirestat/lru.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +25,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-const char *const resolver_counter_names[RC_MAX] = {
+const char *const resolver_counter_names[RSV_MAX] = {
 #define RESOLVER_X_NAME(e, name) [e] = (name),
 	RESOLVER_COUNTERS(RESOLVER_X_NAME)
 #undef RESOLVER_X_NAME
@@ -64,7 +65,7 @@ struct resolver {
 	bool stop;	  /* resolver_free() was called */
 	bool owner_gone;  /* ... and has returned: the last thread frees */
 	uint64_t gen, completed;
-	uint64_t counters[RC_MAX];
+	uint64_t counters[RSV_MAX];
 };
 
 static ws_time monotonic(void)
@@ -143,26 +144,12 @@ enum resolver_result resolver_system(void *ctx, const struct addr *a,
 
 static void unlink_entry(struct resolver *r, struct rentry *x)
 {
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		r->head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		r->tail = x->prev;
-	x->prev = x->next = NULL;
+	WS_LRU_UNLINK(r, x);
 }
 
 static void append_entry(struct resolver *r, struct rentry *x)
 {
-	x->prev = r->tail;
-	x->next = NULL;
-	if (r->tail)
-		r->tail->next = x;
-	else
-		r->head = x;
-	r->tail = x;
+	WS_LRU_APPEND(r, x);
 }
 
 static void free_shared(struct resolver *r)
@@ -194,15 +181,15 @@ static void answer(struct resolver *r, const struct job *j,
 	ws_time now = r->cfg.clock();
 	struct rentry *x = find(r, &j->addr);
 	if (res == RESOLVER_FOUND)
-		r->counters[RC_FOUND]++;
+		r->counters[RSV_FOUND]++;
 	else if (res == RESOLVER_NOT_FOUND)
-		r->counters[RC_NOT_FOUND]++;
+		r->counters[RSV_NOT_FOUND]++;
 	else
-		r->counters[RC_FAILED]++;
+		r->counters[RSV_FAILED]++;
 	if (!x || x->gen != j->gen)
 		return; /* evicted, or asked again since */
 	if (x->timed_out)
-		r->counters[RC_LATE]++;
+		r->counters[RSV_LATE]++;
 	x->busy = false;
 	x->timed_out = false;
 	if (res == RESOLVER_FOUND) {
@@ -359,7 +346,7 @@ static struct rentry *new_entry(struct resolver *r, const struct addr *a)
 		unlink_entry(r, x);
 		HASH_DELETE(hh, r->hash, x);
 		r->count--;
-		r->counters[RC_EVICTED]++;
+		r->counters[RSV_EVICTED]++;
 	}
 	memset(x, 0, sizeof(*x));
 	x->key.family = a->family;
@@ -379,7 +366,7 @@ static struct rentry *new_entry(struct resolver *r, const struct addr *a)
 static bool ask(struct resolver *r, struct rentry *x, ws_time now)
 {
 	if (r->qlen == r->cfg.queue_max) {
-		r->counters[RC_DROPPED]++;
+		r->counters[RSV_DROPPED]++;
 		return false;
 	}
 	x->gen = ++r->gen;
@@ -390,7 +377,7 @@ static bool ask(struct resolver *r, struct rentry *x, ws_time now)
 	j->addr = x->key;
 	j->gen = x->gen;
 	r->qlen++;
-	r->counters[RC_QUEUED]++;
+	r->counters[RSV_QUEUED]++;
 	pthread_cond_signal(&r->work);
 	return true;
 }
@@ -417,7 +404,7 @@ bool resolver_lookup(struct resolver *r, const struct addr *a, uint64_t mark,
 		if (r->qlen < r->cfg.queue_max && (x = new_entry(r, a)))
 			ask(r, x, now);
 		else
-			r->counters[RC_DROPPED]++;
+			r->counters[RSV_DROPPED]++;
 		pthread_mutex_unlock(&r->lock);
 		return false;
 	}
@@ -425,7 +412,7 @@ bool resolver_lookup(struct resolver *r, const struct addr *a, uint64_t mark,
 		x->busy = false;
 		x->timed_out = true;
 		x->until = now + r->cfg.negative_ttl;
-		r->counters[RC_TIMED_OUT]++;
+		r->counters[RSV_TIMED_OUT]++;
 	}
 	if (x->has_name && x->done <= mark) {
 		snprintf(name, size, "%s", x->name);
@@ -437,7 +424,7 @@ bool resolver_lookup(struct resolver *r, const struct addr *a, uint64_t mark,
 	return have;
 }
 
-void resolver_counters(struct resolver *r, uint64_t out[RC_MAX])
+void resolver_counters(struct resolver *r, uint64_t out[RSV_MAX])
 {
 	pthread_mutex_lock(&r->lock);
 	memcpy(out, r->counters, sizeof(r->counters));

@@ -47,7 +47,14 @@ int engine_init(struct engine *e, const struct engine_config *cfg,
 		ws_error(errbuf, "cannot create the name cache's lock");
 		goto out_free_names;
 	}
+	if (cfg->max_nexthops) {
+		e->nexthops = nexthop_table_new(cfg->max_nexthops, errbuf);
+		if (!e->nexthops)
+			goto out_destroy_lock;
+	}
 	return 0;
+out_destroy_lock:
+	pthread_mutex_destroy(&e->names_lock);
 out_free_names:
 	names_free(e->names);
 	e->names = NULL;
@@ -69,9 +76,11 @@ void engine_free(struct engine *e)
 		names_free(e->names);
 		pthread_mutex_destroy(&e->names_lock);
 	}
+	nexthop_table_free(e->nexthops);
 	e->flows = NULL;
 	e->ports = NULL;
 	e->names = NULL;
+	e->nexthops = NULL;
 }
 
 bool engines_name_lookup(struct engine *const *engines, size_t n,
@@ -704,8 +713,16 @@ static void count_links(struct engine *e, unsigned link, int dlt,
 		s->links[link].dlt = dlt;
 	}
 	struct link_stats *l = &s->links[link];
+	bool sent = d->dl_flags & DL_OUTGOING;
 	l->saw_direction |= dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2;
-	count_frame(l, (d->dl_flags & DL_OUTGOING) ? STATS_TX : STATS_RX, d, r);
+	if (dlt == DLT_EN10MB && link < 32 &&
+	    (e->cfg.link_has_mac & (UINT32_C(1) << link))) {
+		/* the interface's own MAC as the source: it sent the frame */
+		l->saw_direction = true;
+		sent = (d->dl_flags & DL_SRC_MAC) &&
+		       memcmp(d->mac_src, e->cfg.link_macs[link], 6) == 0;
+	}
+	count_frame(l, sent ? STATS_TX : STATS_RX, d, r);
 	if (e->cfg.nhosts && d->src.family != ADDR_NONE) {
 		if (ours(e, &d->dst))
 			count_frame(&s->hosts, STATS_RX, d, r);
@@ -734,6 +751,9 @@ void engine_packet(struct engine *e, unsigned link, int dlt, ws_time ts,
 	s->decode[r]++;
 	count_protocols(e, &p->d, r);
 	count_links(e, link, dlt, &p->d, r);
+	if (e->nexthops && (decode_reason_class[r] == DECODE_CLASS_OK ||
+			    r == DR_FRAGMENT))
+		nexthop_frame(e->nexthops, link, &p->d, e->now);
 	p->reason = (uint8_t)r;
 	/* DNS answers are read now, while the payload is the capture's:
 	 * by processing time the pending copy's pointers are stale.  Every

@@ -4,6 +4,7 @@
 #include "hash_config.h"
 
 #include "wirestat/flow.h"
+#include "wirestat/lru.h"
 #include "wirestat/zeek.h"
 
 #include <stdio.h>
@@ -135,26 +136,12 @@ void flow_table_on_end(struct flow_table *t, flow_end_fn fn, void *ctx)
 
 static void list_unlink(struct flow_list *l, struct flow *f)
 {
-	if (f->prev)
-		f->prev->next = f->next;
-	else
-		l->head = f->next;
-	if (f->next)
-		f->next->prev = f->prev;
-	else
-		l->tail = f->prev;
-	f->prev = f->next = NULL;
+	WS_LRU_UNLINK(l, f);
 }
 
 static void list_append(struct flow_list *l, struct flow *f)
 {
-	f->next = NULL;
-	f->prev = l->tail;
-	if (l->tail)
-		l->tail->next = f;
-	else
-		l->head = f;
-	l->tail = f;
+	WS_LRU_APPEND(l, f);
 }
 
 static void flow_release(struct flow_table *t, struct flow *f,

@@ -2,6 +2,7 @@
 #include "hash_config.h"
 
 #include "wirestat/ports.h"
+#include "wirestat/lru.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,46 +66,18 @@ void ports_table_free(struct ports_table *t)
 
 static void unlink_node(struct ports_table *t, struct port_node *n)
 {
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		t->head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		t->tail = n->prev;
-	n->prev = n->next = NULL;
+	WS_LRU_UNLINK(t, n);
 }
 
 static void append_node(struct ports_table *t, struct port_node *n)
 {
-	n->prev = t->tail;
-	n->next = NULL;
-	if (t->tail)
-		t->tail->next = n;
-	else
-		t->head = n;
-	t->tail = n;
+	WS_LRU_APPEND(t, n);
 }
 
 static struct port_node *alloc_node(struct ports_table *t)
 {
-	if (!t->free_list && t->used < t->max)
-		return &t->pool[t->used++];
-	if (!t->free_list) {
-		struct port_node *old = t->head;
-		if (!old)
-			return NULL;
-		unlink_node(t, old);
-		HASH_DELETE(hh, t->hash, old);
-		t->count--;
-		t->counters[PC_EVICTED]++;
-		old->next = t->free_list;
-		t->free_list = old;
-	}
-	struct port_node *n = t->free_list;
-	t->free_list = n->next;
-	memset(n, 0, sizeof(*n));
+	struct port_node *n;
+	WS_LRU_POOL_TAKE(t, struct port_node, PC_EVICTED, n);
 	return n;
 }
 

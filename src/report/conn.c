@@ -42,6 +42,8 @@ enum {
 	C_RESP_TIME,
 	C_ORIG_NAME, /* host names, after every older key */
 	C_RESP_NAME,
+	C_PID,	   /* -o: the local end's owner */
+	C_PROGRAM, /* -b */
 	C_MAX
 };
 
@@ -83,6 +85,8 @@ static const struct emit_field conn_fields[C_MAX] = {
 			 EMIT_IN_ALL, EMIT_RIGHT, 0},
 	[C_ORIG_NAME] = {"orig_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[C_RESP_NAME] = {"resp_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[C_PID] = {"pid", "PID", EMIT_IN_ALL, EMIT_RIGHT, 7},
+	[C_PROGRAM] = {"program", "Program", EMIT_IN_ALL, EMIT_LEFT, 15},
 };
 
 struct conn_printer {
@@ -109,6 +113,10 @@ struct conn_printer *report_conn_begin(FILE *out,
 	memcpy(p->fields, conn_fields, sizeof(p->fields));
 	if (!o->time_in_state) /* -i adds the two columns */
 		p->fields[C_ORIG_TIME].where = p->fields[C_RESP_TIME].where = 0;
+	if (!o->pid)
+		p->fields[C_PID].where = 0;
+	if (!o->program)
+		p->fields[C_PROGRAM].where = 0;
 	p->em = emit_begin(out, o->format, p->fields, C_MAX, "Connections");
 	if (!p->em || emit_fixed(p->em) < 0) {
 		emit_end(p->em);
@@ -226,10 +234,32 @@ void report_conn(void *printer, const struct conn_record *r)
 	v[C_END] = ev_str(conn_end_names[r->why]);
 	v[C_ORIG_NAME] = ev_str(name[0]);
 	v[C_RESP_NAME] = ev_str(name[1]);
+	if (p->o.pid || p->o.program) {
+		/* the originator's socket if it is this host's, else the
+		 * responder's */
+		const struct kernel_owner *ow = NULL;
+		for (int i = 0; i < 2 && !ow && r->proto != 1 && r->proto != 58;
+		     i++) {
+			struct rc_endpoint e = {
+				.local = a[i], .remote = a[!i],
+				.lport = r->port[i], .rport = r->port[!i],
+				.proto = r->proto, .has_remote = true,
+			};
+			ow = report_owner(p->o.kernel, &e);
+		}
+		report_owner_values(ow, &v[C_PID], &v[C_PROGRAM],
+				    p->o.format == EMIT_TABLE);
+	}
 	if (emit_row(p->em, v) < 0)
 		p->failed = true;
 	if (p->flush_each)
 		fflush(p->out);
+}
+
+void report_conn_kernel(struct conn_printer *p, const struct rc_kernel *k)
+{
+	if (p)
+		p->o.kernel = k;
 }
 
 int report_conn_end(struct conn_printer *p)

@@ -357,3 +357,18 @@ int emit_end(struct emit *e)
 	free(e);
 	return failed ? -1 : 0;
 }
+
+int emit_rows_end(struct emit *e, size_t n, emit_fill_fn fill, void *ctx)
+{
+	struct emit_value v[EMIT_MAX_FIELDS];
+	int r = 0;
+	if (e->nfields > EMIT_MAX_FIELDS)
+		r = -1;
+	for (size_t i = 0; r == 0 && e->fmt == EMIT_TABLE && i < n; i++)
+		if (fill(ctx, i, v) && emit_measure(e, v) < 0)
+			r = -1;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (fill(ctx, i, v) && emit_row(e, v) < 0)
+			r = -1;
+	return emit_end(e) < 0 ? -1 : r;
+}

@@ -10,6 +10,8 @@
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
 
+#include "hosts.h"
+
 enum {
 	E_TIME_T, /* table-only cells */
 	E_PROTO_T,
@@ -31,6 +33,8 @@ enum {
 	E_SEQ,
 	E_ACK,
 	E_LEN,
+	E_PID,	   /* -o */
+	E_PROGRAM, /* -b */
 	E_MAX
 };
 
@@ -55,12 +59,15 @@ static const struct emit_field event_fields[E_MAX] = {
 	[E_SEQ] = {"seq", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[E_ACK] = {"ack", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[E_LEN] = {"len", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[E_PID] = {"pid", "PID", EMIT_IN_ALL, EMIT_RIGHT, 7},
+	[E_PROGRAM] = {"program", "Program", EMIT_IN_ALL, EMIT_LEFT, 15},
 };
 
 struct event_printer {
 	struct emit *em;
 	FILE *out;
 	struct report_options o;
+	struct emit_field fields[E_MAX];
 	bool flush_each;
 	bool failed;
 };
@@ -107,7 +114,12 @@ struct event_printer *report_events_begin(FILE *out,
 	p->out = out;
 	p->o = *o;
 	p->flush_each = flush_each;
-	p->em = emit_begin(out, o->format, event_fields, E_MAX,
+	memcpy(p->fields, event_fields, sizeof(p->fields));
+	if (!o->pid)
+		p->fields[E_PID].where = 0;
+	if (!o->program)
+		p->fields[E_PROGRAM].where = 0;
+	p->em = emit_begin(out, o->format, p->fields, E_MAX,
 			   "TCP State Changes");
 	if (!p->em || emit_fixed(p->em) < 0) {
 		emit_end(p->em);
@@ -192,10 +204,26 @@ void report_event(void *printer, const struct engine_event *ev)
 	v[E_SEQ] = d ? ev_int(d->seq) : ev_null();
 	v[E_ACK] = d ? ev_int(d->ack) : ev_null();
 	v[E_LEN] = d ? ev_int(d->payload_len) : ev_null();
+	if (p->o.pid || p->o.program) {
+		struct rc_endpoint e = {
+			.local = local, .remote = remote,
+			.lport = lport, .rport = rport,
+			.proto = 6, .has_remote = true,
+		};
+		report_owner_values(report_owner(p->o.kernel, &e), &v[E_PID],
+				    &v[E_PROGRAM],
+				    p->o.format == EMIT_TABLE);
+	}
 	if (emit_row(p->em, v) < 0)
 		p->failed = true;
 	if (p->flush_each)
 		fflush(p->out);
+}
+
+void report_events_kernel(struct event_printer *p, const struct rc_kernel *k)
+{
+	if (p)
+		p->o.kernel = k;
 }
 
 int report_events_end(struct event_printer *p)

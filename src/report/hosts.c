@@ -160,13 +160,23 @@ static void name_values(const struct names_entry *e, char *addr,
 	v[N_TTL] = ev_int(e->ttl);
 }
 
+struct names_ctx {
+	const struct entry_ref *v;
+	char addr[ADDR_STRLEN], first[48], last[48];
+};
+
+static bool names_fill(void *ctx, size_t i, struct emit_value *vals)
+{
+	struct names_ctx *c = ctx;
+	name_values(c->v[i].e, c->addr, c->first, c->last, vals);
+	return true;
+}
+
 int report_names(FILE *out, struct engine *const *engines, size_t n,
 		 const struct report_options *o)
 {
 	struct entry_ref *v = NULL;
 	size_t count = 0, total = 0;
-	char addr[ADDR_STRLEN], first[48], last[48];
-	struct emit_value vals[N_MAX];
 	int ret = -1;
 
 	for (size_t i = 0; i < n; i++)
@@ -186,24 +196,9 @@ int report_names(FILE *out, struct engine *const *engines, size_t n,
 			v[kept++] = v[i];
 	struct emit *em = emit_begin(out, o->format, name_fields, N_MAX,
 				     "Names Learned from DNS Answers");
-	if (!em)
-		goto out_free;
-	for (size_t i = 0; o->format == EMIT_TABLE && i < kept; i++) {
-		name_values(v[i].e, addr, first, last, vals);
-		if (emit_measure(em, vals) < 0) {
-			emit_end(em);
-			goto out_free;
-		}
-	}
-	for (size_t i = 0; i < kept; i++) {
-		name_values(v[i].e, addr, first, last, vals);
-		if (emit_row(em, vals) < 0) {
-			emit_end(em);
-			goto out_free;
-		}
-	}
-	ret = emit_end(em);
-out_free:
+	struct names_ctx c = {.v = v};
+	if (em)
+		ret = emit_rows_end(em, kept, names_fill, &c);
 	free(v);
 	return ret;
 }

@@ -44,4 +44,19 @@ void host_endpoint_text(const char *name, bool full, const struct addr *a,
 			const struct report_options *o, char *buf,
 			size_t size);
 
+/* Whether the socket view would keep a row with this key and TCP state
+ * (-p, --host, --port, and -a for listeners and UDP). */
+bool report_key_selected(const struct rc_key *k, uint8_t state,
+			 const struct report_options *o);
+
+/* -o/-b: the process owning the kernel socket behind a wire socket of
+ * this host (or one a NAT put behind the wire's address), or NULL. */
+const struct kernel_owner *report_owner(const struct rc_kernel *k,
+					const struct rc_endpoint *e);
+
+/* The PID and program cells of an owner: "-" in tables, null in data
+ * when unknown. */
+void report_owner_values(const struct kernel_owner *ow, struct emit_value *pid,
+			 struct emit_value *program, bool table);
+
 #endif

@@ -89,6 +89,18 @@ static bool keep(const struct socket_row *r, const struct report_options *o)
 	return false;
 }
 
+bool report_key_selected(const struct rc_key *k, uint8_t state,
+			 const struct report_options *o)
+{
+	struct socket_row r = {
+		.local = k->local, .remote = k->remote,
+		.lport = k->lport, .rport = k->rport,
+		.proto = k->proto, .has_remote = k->has_remote,
+		.state = k->proto == IPPROTO_TCP_ ? state : STATE_NONE,
+	};
+	return keep(&r, o);
+}
+
 static int push(struct rows *rs, const struct socket_row *r,
 		const struct report_options *o)
 {
@@ -232,6 +244,8 @@ enum {
 	F_TIME, /* -i */
 	F_LOCAL_NAME, /* host names, after every older key */
 	F_REMOTE_NAME,
+	F_PID,	   /* -o */
+	F_PROGRAM, /* -b */
 	F_MAX
 };
 
@@ -252,7 +266,35 @@ static const struct emit_field socket_fields[F_MAX] = {
 		    EMIT_RIGHT, 0},
 	[F_LOCAL_NAME] = {"local_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
 	[F_REMOTE_NAME] = {"remote_name", "", EMIT_IN_DATA, EMIT_LEFT, 0},
+	[F_PID] = {"pid", "PID", EMIT_IN_ALL, EMIT_RIGHT, 0},
+	[F_PROGRAM] = {"program", "Program", EMIT_IN_ALL, EMIT_LEFT, 0},
 };
+
+const struct kernel_owner *report_owner(const struct rc_kernel *k,
+					const struct rc_endpoint *e)
+{
+	enum rc_how how;
+	const struct kernel_ct_entry *ct;
+	if (!k)
+		return NULL;
+	const struct rc_ksock *ks = rc_find(k, e, &how, &ct);
+	if (!ks)
+		return NULL;
+	/* this host's socket, or the one a NAT on this host put behind the
+	 * wire's address (the matcher takes only the translated end) */
+	if (how == RC_NAT)
+		return rc_owner(k, ks);
+	return rc_is_local(k, &e->local) ? rc_owner(k, ks) : NULL;
+}
+
+void report_owner_values(const struct kernel_owner *ow, struct emit_value *pid,
+			 struct emit_value *program, bool table)
+{
+	*pid = ow ? ev_int(ow->pid) : table ? ev_str("-") : ev_null();
+	*program = ow && ow->comm[0] ? ev_str(ow->comm)
+		   : table	     ? ev_str("-")
+				     : ev_null();
+}
 
 /* The text a row's values point into. */
 struct row_text {
@@ -316,6 +358,29 @@ static void row_values(const struct socket_row *r,
 	v[F_TIME] = r->state_ms >= 0 ? ev_int(r->state_ms) : ev_null();
 	v[F_LOCAL_NAME] = ev_str(lname);
 	v[F_REMOTE_NAME] = ev_str(rname);
+	if (o->pid || o->program) {
+		struct rc_endpoint e = {
+			.local = r->local, .remote = r->remote,
+			.lport = r->lport, .rport = r->rport,
+			.proto = r->proto, .has_remote = r->has_remote,
+		};
+		report_owner_values(report_owner(o->kernel, &e), &v[F_PID],
+				    &v[F_PROGRAM], o->format == EMIT_TABLE);
+	}
+}
+
+struct rows_ctx {
+	const struct rows *rs;
+	const struct report_options *o;
+	const struct host_namer *h;
+	struct row_text t;
+};
+
+static bool rows_fill(void *ctx, size_t i, struct emit_value *v)
+{
+	struct rows_ctx *c = ctx;
+	row_values(&c->rs->v[i], c->o, c->h, &c->t, v);
+	return true;
 }
 
 static int emit_rows(FILE *out, const struct rows *rs,
@@ -326,27 +391,16 @@ static int emit_rows(FILE *out, const struct rows *rs,
 	memcpy(fields, socket_fields, sizeof(fields));
 	if (!o->time_in_state)
 		fields[F_TIME].where = 0; /* -i adds the column */
+	if (!o->pid)
+		fields[F_PID].where = 0;
+	if (!o->program)
+		fields[F_PROGRAM].where = 0;
 	struct emit *em = emit_begin(out, o->format, fields, F_MAX,
 				     "Active Connections");
-	struct row_text t;
-	struct emit_value v[F_MAX];
+	struct rows_ctx c = {.rs = rs, .o = o, .h = h};
 	if (!em)
 		return -1;
-	/* A table is measured in a first pass, so that no row is kept. */
-	for (size_t i = 0; o->format == EMIT_TABLE && i < rs->n; i++) {
-		row_values(&rs->v[i], o, h, &t, v);
-		if (emit_measure(em, v) < 0)
-			goto out_fail;
-	}
-	for (size_t i = 0; i < rs->n; i++) {
-		row_values(&rs->v[i], o, h, &t, v);
-		if (emit_row(em, v) < 0)
-			goto out_fail;
-	}
-	return emit_end(em);
-out_fail:
-	emit_end(em);
-	return -1;
+	return emit_rows_end(em, rs->n, rows_fill, &c);
 }
 
 int report_sockets(FILE *out, struct engine *const *engines, size_t n,
@@ -370,4 +424,48 @@ int report_sockets(FILE *out, struct engine *const *engines, size_t n,
 out_free:
 	free(rs.v);
 	return ret;
+}
+
+int report_wire_sockets(struct engine *const *engines, size_t n,
+			struct rc_wire **out, size_t *nout)
+{
+	struct report_options every = {.all = true};
+	struct rows rs = {0};
+	ws_time now = engines_now(engines, n);
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		engine_flush(engines[i]);
+		if (collect_flows(&rs, engines[i], now, &every) < 0 ||
+		    collect_ports(&rs, engines[i], now, &every) < 0) {
+			free(rs.v);
+			return -1;
+		}
+	}
+	if (rs.n)
+		qsort(rs.v, rs.n, sizeof(*rs.v), row_cmp);
+	dedupe(&rs);
+	struct rc_wire *w = calloc(rs.n ? rs.n : 1, sizeof(*w));
+	if (!w) {
+		free(rs.v);
+		return -1;
+	}
+	for (size_t i = 0; i < rs.n; i++) {
+		const struct socket_row *r = &rs.v[i];
+		w[i].ep.local = r->local;
+		w[i].ep.remote = r->remote;
+		w[i].ep.lport = r->lport;
+		w[i].ep.rport = r->rport;
+		w[i].ep.proto = r->proto;
+		w[i].ep.has_remote = r->has_remote;
+		w[i].shows_remote = r->has_remote;
+		w[i].state = r->state == STATE_NONE ? TCP_STATE_MAX : r->state;
+		w[i].partial = r->partial;
+		w[i].vlan = r->vlan;
+		w[i].inner_vlan = r->inner_vlan;
+	}
+	free(rs.v);
+	*out = w;
+	*nout = rs.n;
+	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "wirestat/flow.h"
 #include "wirestat/ipfix.h"
+#include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
 #include "wirestat/report.h"
 #include "wirestat/tcp.h"
@@ -144,15 +145,15 @@ static void names_group(struct group_buf *b, struct engine *const *engines,
 					 "Truncated (used up to the cut)"},
 		[DNS_CLASS_MALFORMED] = {"dns_malformed", "Malformed (unused)"},
 	};
-	static const char *const resolve_labels[RC_MAX] = {
-		[RC_QUEUED] = "Reverse Lookups Queued",
-		[RC_FOUND] = "Answered with a Name",
-		[RC_NOT_FOUND] = "Answered: No Name",
-		[RC_FAILED] = "Answered: Failure",
-		[RC_TIMED_OUT] = "Given Up (timeout)",
-		[RC_LATE] = "Answered After the Timeout",
-		[RC_DROPPED] = "Not Queued (queue full)",
-		[RC_EVICTED] = "Evicted (cache full)",
+	static const char *const resolve_labels[RSV_MAX] = {
+		[RSV_QUEUED] = "Reverse Lookups Queued",
+		[RSV_FOUND] = "Answered with a Name",
+		[RSV_NOT_FOUND] = "Answered: No Name",
+		[RSV_FAILED] = "Answered: Failure",
+		[RSV_TIMED_OUT] = "Given Up (timeout)",
+		[RSV_LATE] = "Answered After the Timeout",
+		[RSV_DROPPED] = "Not Queued (queue full)",
+		[RSV_EVICTED] = "Evicted (cache full)",
 	};
 	uint64_t nc[NC_MAX] = {0}, dc[DNS_R_MAX] = {0}, count = 0, cap = 0;
 	uint64_t total = 0;
@@ -190,13 +191,13 @@ static void names_group(struct group_buf *b, struct engine *const *engines,
 	}
 	if (!res)
 		return;
-	uint64_t rc[RC_MAX];
+	uint64_t rc[RSV_MAX];
 	resolver_counters(res, rc);
 	add(b, "resolve_cached", "Reverse Lookup Answers Cached", 0,
 	    COUNTER_SHOW, resolver_count(res));
 	add(b, "resolve_cap", "Reverse Lookup Cache Cap", 0, COUNTER_SHOW,
 	    resolver_capacity(res));
-	for (int i = 0; i < RC_MAX; i++)
+	for (int i = 0; i < RSV_MAX; i++)
 		add(b, resolver_counter_names[i], resolve_labels[i], 0,
 		    COUNTER_SHOW, rc[i]);
 }
@@ -206,6 +207,28 @@ static void tracking_group(struct group_buf *b, const struct stats *s)
 	for (int i = 0; i < TR_MAX; i++)
 		add(b, tcp_reason_names[i], NULL, 0, COUNTER_SHOW,
 		    s->tcp[i]);
+}
+
+/* -r's table of (address, MAC) pairs, summed over the workers. */
+static void nexthops_group(struct group_buf *b, struct engine *const *engines,
+			   size_t n)
+{
+	uint64_t c[NHC_MAX] = {0}, count = 0, cap = 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct nexthop_table *t = engines[k]->nexthops;
+		if (!t)
+			continue;
+		for (int i = 0; i < NHC_MAX; i++)
+			c[i] += nexthop_counters(t)[i];
+		count += nexthop_count(t);
+		cap += nexthop_capacity(t);
+	}
+	add(b, "next_hop_pairs_tracked", "Address-MAC Pairs Tracked", 0,
+	    COUNTER_SHOW, count);
+	add(b, "next_hop_pairs_cap", "Address-MAC Pair Cap", 0, COUNTER_SHOW,
+	    cap);
+	for (int i = 0; i < NHC_MAX; i++)
+		add(b, nexthop_counter_names[i], NULL, 0, COUNTER_SHOW, c[i]);
 }
 
 /* A counter the wire cannot show: "n/a" in the table, null in data. */
@@ -392,7 +415,7 @@ static void curr_estab(struct engine *e, ws_time now,
 
 enum {
 	G_IP, G_IP6, G_ICMP, G_ICMP6, G_TCP, G_TCP6, G_UDP, G_UDP6,
-	G_WIRESTAT, G_FLOWS, G_TRACKING, G_NAMES, G_IPFIX, G_MAX
+	G_WIRESTAT, G_FLOWS, G_TRACKING, G_NAMES, G_IPFIX, G_NEXTHOPS, G_MAX
 };
 
 ws_time engines_now(struct engine *const *engines, size_t n)
@@ -413,6 +436,42 @@ static void sum_stats(struct engine *const *engines, size_t n,
 	*total = engines[0]->stats;
 	for (size_t i = 1; i < n; i++)
 		stats_add(total, &engines[i]->stats);
+}
+
+/* Every -s group's lines, into bufs[G_MAX] (static: the lines point
+ * into them and into static key tables). */
+static void stats_groups(struct engine *const *engines, size_t n,
+			 const struct report_options *o, struct stats *total,
+			 struct group_buf *bufs)
+{
+	const struct proto_stats *ps = &total->proto;
+	uint64_t estab[2] = {0, 0};
+	ws_time now = engines_now(engines, n);
+
+	sum_stats(engines, n, total);
+	memset(bufs, 0, G_MAX * sizeof(*bufs));
+	for (size_t i = 0; i < n; i++)
+		curr_estab(engines[i], now, o, estab);
+	ip_group(&bufs[G_IP], &ps->ip[0], false);
+	ip_group(&bufs[G_IP6], &ps->ip[1], true);
+	icmp_group(&bufs[G_ICMP], &ps->icmp[0], false);
+	icmp_group(&bufs[G_ICMP6], &ps->icmp[1], true);
+	tcp_group(&bufs[G_TCP], &ps->tcp[0], estab[0]);
+	tcp_group(&bufs[G_TCP6], &ps->tcp[1], estab[1]);
+	udp_group(&bufs[G_UDP], &ps->udp[0], false);
+	udp_group(&bufs[G_UDP6], &ps->udp[1], true);
+	packets_group(&bufs[G_WIRESTAT], total);
+	if (n > 1)
+		workers_lines(&bufs[G_WIRESTAT], engines, n);
+	flows_group(&bufs[G_FLOWS], engines, n);
+	tracking_group(&bufs[G_TRACKING], total);
+	names_group(&bufs[G_NAMES], engines, n,
+		    o->resolve == REPORT_RESOLVE_ACTIVE ? o->resolver : NULL);
+	for (int i = 0; o->ipfix_counters && i < IPFIX_COUNTER_MAX; i++)
+		add(&bufs[G_IPFIX], ipfix_counter_keys[i],
+		    ipfix_counter_labels[i], 0, COUNTER_SHOW,
+		    o->ipfix_counters[i]);
+	nexthops_group(&bufs[G_NEXTHOPS], engines, n);
 }
 
 int report_stats(FILE *out, struct engine *const *engines, size_t n,
@@ -437,41 +496,19 @@ int report_stats(FILE *out, struct engine *const *engines, size_t n,
 		[G_TRACKING] = {"wirestat_tcp", "wirestat TCP Tracking", 0},
 		[G_NAMES] = {"wirestat_names", "wirestat Names", 0},
 		[G_IPFIX] = {"wirestat_ipfix", "wirestat IPFIX Export", 0},
+		[G_NEXTHOPS] = {"wirestat_next_hops", "wirestat Next Hops (-r)",
+				0},
 	};
 	struct counter_group groups[G_MAX];
-	const struct proto_stats *ps = &total.proto;
-	uint64_t estab[2] = {0, 0};
-	ws_time now = engines_now(engines, n);
 	size_t ng = 0;
 
-	sum_stats(engines, n, &total);
-	memset(bufs, 0, sizeof(bufs));
-	for (size_t i = 0; i < n; i++)
-		curr_estab(engines[i], now, o, estab);
-	ip_group(&bufs[G_IP], &ps->ip[0], false);
-	ip_group(&bufs[G_IP6], &ps->ip[1], true);
-	icmp_group(&bufs[G_ICMP], &ps->icmp[0], false);
-	icmp_group(&bufs[G_ICMP6], &ps->icmp[1], true);
-	tcp_group(&bufs[G_TCP], &ps->tcp[0], estab[0]);
-	tcp_group(&bufs[G_TCP6], &ps->tcp[1], estab[1]);
-	udp_group(&bufs[G_UDP], &ps->udp[0], false);
-	udp_group(&bufs[G_UDP6], &ps->udp[1], true);
-	packets_group(&bufs[G_WIRESTAT], &total);
-	if (n > 1)
-		workers_lines(&bufs[G_WIRESTAT], engines, n);
-	flows_group(&bufs[G_FLOWS], engines, n);
-	tracking_group(&bufs[G_TRACKING], &total);
-	names_group(&bufs[G_NAMES], engines, n,
-		    o->resolve == REPORT_RESOLVE_ACTIVE ? o->resolver : NULL);
-	for (int i = 0; o->ipfix_counters && i < IPFIX_COUNTER_MAX; i++)
-		add(&bufs[G_IPFIX], ipfix_counter_keys[i],
-		    ipfix_counter_labels[i], 0, COUNTER_SHOW,
-		    o->ipfix_counters[i]);
+	stats_groups(engines, n, o, &total, bufs);
 	for (int g = 0; g < G_MAX; g++) {
 		/* -p keeps the chosen protocols' sections only */
 		if (o->protos && !(meta[g].proto & o->protos))
 			continue;
-		if (g == G_IPFIX && !o->ipfix_counters)
+		if ((g == G_IPFIX && !o->ipfix_counters) ||
+		    (g == G_NEXTHOPS && !engines[0]->nexthops))
 			continue;
 		bool two = g == G_ICMP || g == G_ICMP6;
 		groups[ng] = (struct counter_group){
@@ -585,4 +622,38 @@ int report_interfaces(FILE *out, struct engine *const *engines, size_t ne,
 		n++;
 	}
 	return report_counter_groups(out, o->format, groups, n);
+}
+
+size_t report_wire_counters(struct engine *const *engines, size_t n,
+			    const struct report_options *o,
+			    struct rc_wire_counter *out, size_t max)
+{
+	static const char *const ids[] = {"ip",	 "ipv6",  "icmp", "icmpv6",
+					  "tcp", "tcpv6", "udp",  "udpv6"};
+	static struct stats total;
+	static struct group_buf bufs[G_MAX];
+	size_t k = 0;
+	stats_groups(engines, n, o, &total, bufs);
+	for (int g = G_IP; g <= G_UDP6; g++) {
+		for (size_t i = 0; i < bufs[g].n; i++) {
+			const struct counter_line *l = &bufs[g].lines[i];
+			if (k < max)
+				out[k++] = (struct rc_wire_counter){
+					ids[g], l->key, l->value, l->known};
+			if (l->key2 && k < max)
+				out[k++] = (struct rc_wire_counter){
+					ids[g], l->key2, l->value2, l->known2};
+		}
+	}
+	return k;
+}
+
+size_t report_wire_links(struct engine *const *engines, size_t n,
+			 struct link_stats *links, size_t max)
+{
+	static struct stats total;
+	sum_stats(engines, n, &total);
+	size_t k = total.nlinks < max ? total.nlinks : max;
+	memcpy(links, total.links, k * sizeof(*links));
+	return k;
 }

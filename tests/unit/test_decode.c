@@ -955,6 +955,8 @@ static void run_case(const struct dcase *c)
 		ROW_FAIL("%s: reason %s, expected %s", c->name,
 			 r < DR_MAX ? decode_reason_names[r] : "?",
 			 decode_reason_names[c->reason]);
+	/* which MACs the frame gave: test_macs() */
+	d.dl_flags &= (uint8_t)~(DL_SRC_MAC | DL_DST_MAC);
 	EQ(dl_flags);
 	EQ(anomalies);
 	EQ(vlan);
@@ -1013,6 +1015,49 @@ static void run_case(const struct dcase *c)
 		}
 	}
 	free(copy);
+}
+
+/* -r's next hops: Ethernet gives both MACs, Linux cooked the sender's
+ * (when its link address is a 6-byte Ethernet one), other links none. */
+static void test_macs(void **state)
+{
+	static const uint8_t dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+	static const uint8_t src[6] = {0x02, 0, 0, 0, 0, 0x01};
+	static const uint8_t sll_src[6] = {0x02, 0, 0, 0, 0, 0x01};
+	uint8_t sll_irda[sizeof(sll_host_udp6)];
+	struct decoded d;
+	(void)state;
+	assert_int_equal(decode_packet(DLT_EN10MB, eth_tcp_syn,
+				       sizeof(eth_tcp_syn),
+				       sizeof(eth_tcp_syn), &d),
+			 DR_TCP);
+	assert_int_equal(d.dl_flags & (DL_SRC_MAC | DL_DST_MAC),
+			 DL_SRC_MAC | DL_DST_MAC);
+	assert_memory_equal(d.mac_dst, dst, 6);
+	assert_memory_equal(d.mac_src, src, 6);
+	/* a frame that is not IP names its MACs too */
+	assert_int_equal(decode_packet(DLT_EN10MB, eth_arp, sizeof(eth_arp),
+				       sizeof(eth_arp), &d),
+			 DR_NOT_IP);
+	assert_true(d.dl_flags & DL_SRC_MAC);
+	for (int dlt = 0; dlt < 2; dlt++) {
+		const uint8_t *f = dlt ? sll2_out_tcp6 : sll_host_udp6;
+		size_t n = dlt ? sizeof(sll2_out_tcp6) : sizeof(sll_host_udp6);
+		decode_packet(dlt ? DLT_LINUX_SLL2 : DLT_LINUX_SLL, f,
+			      (uint32_t)n, (uint32_t)n, &d);
+		assert_int_equal(d.dl_flags & (DL_SRC_MAC | DL_DST_MAC),
+				 DL_SRC_MAC);
+		assert_memory_equal(d.mac_src, sll_src, 6);
+	}
+	/* an ARPHRD type other than Ethernet: no MAC */
+	memcpy(sll_irda, sll_host_udp6, sizeof(sll_irda));
+	sll_irda[3] = 0x17;
+	decode_packet(DLT_LINUX_SLL, sll_irda, sizeof(sll_irda),
+		      sizeof(sll_irda), &d);
+	assert_int_equal(d.dl_flags & (DL_SRC_MAC | DL_DST_MAC), 0);
+	decode_packet(DLT_RAW, raw4_udp, sizeof(raw4_udp), sizeof(raw4_udp),
+		      &d);
+	assert_int_equal(d.dl_flags & (DL_SRC_MAC | DL_DST_MAC), 0);
 }
 
 static void test_table(void **state)
@@ -1230,6 +1275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_macs),
 		cmocka_unit_test(test_prefixes_are_truncated),
 		cmocka_unit_test(test_reason_names_and_classes),
 		cmocka_unit_test(test_linktypes),

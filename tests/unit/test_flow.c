@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wirestat/flow.h"
+#include "wirestat/nexthop.h"
 #include "wirestat/ports.h"
 
 enum { P_ICMP = 1, P_TCP = 6, P_UDP = 17, P_ICMPV6 = 58 };
@@ -795,6 +796,60 @@ static void test_ports_state(void **state)
 	ports_table_free(t);
 }
 
+/* -r's (address, MAC) pairs: both ends of a frame, group destinations
+ * and link-local addresses left out, a full table evicting the least
+ * recently seen pair (counted). */
+static void nh_frame(struct nexthop_table *t, const char *src, uint8_t smac,
+		     const char *dst, uint8_t dmac, ws_time now)
+{
+	struct decoded d;
+	memset(&d, 0, sizeof(d));
+	bool v6 = strchr(src, ':') != NULL;
+	d.src.family = d.dst.family = v6 ? ADDR_V6 : ADDR_V4;
+	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, src, d.src.bytes), 1);
+	assert_int_equal(inet_pton(v6 ? AF_INET6 : AF_INET, dst, d.dst.bytes), 1);
+	d.dl_flags = DL_SRC_MAC | DL_DST_MAC;
+	d.mac_src[0] = d.mac_dst[0] = 0x02;
+	d.mac_src[5] = smac;
+	d.mac_dst[5] = dmac;
+	if (dmac == 0xff)
+		memset(d.mac_dst, 0xff, 6);
+	d.wire_len = 100;
+	nexthop_frame(t, 0, &d, now);
+}
+
+static void test_nexthop_table(void **state)
+{
+	char err[WS_ERRBUF_SIZE];
+	(void)state;
+	struct nexthop_table *t = nexthop_table_new(3, err);
+	assert_non_null(t);
+	nh_frame(t, "10.0.0.1", 1, "192.0.2.1", 0xfe, WS_SEC(1));
+	nh_frame(t, "192.0.2.1", 0xfe, "10.0.0.1", 1, WS_SEC(2));
+	assert_int_equal(nexthop_count(t), 2);
+	nh_frame(t, "10.0.0.1", 1, "10.0.0.255", 0xff, WS_SEC(3)); /* bcast */
+	nh_frame(t, "fe80::1", 1, "fe80::2", 2, WS_SEC(3));	  /* link-local */
+	nh_frame(t, "0.0.0.0", 1, "224.0.0.1", 0xfe, WS_SEC(3));
+	assert_int_equal(nexthop_count(t), 2);
+	const struct nexthop_entry *e = nexthop_first(t);
+	for (; e && e->mac[5] != 0xfe; e = nexthop_next(e))
+		;
+	assert_non_null(e);
+	assert_int_equal(e->packets, 2);
+	assert_int_equal(e->bytes, 200);
+	nh_frame(t, "10.0.0.1", 1, "198.51.100.1", 0xfe, WS_SEC(4));
+	assert_int_equal(nexthop_count(t), 3);
+	assert_int_equal(nexthop_counters(t)[NHC_EVICTED], 0);
+	/* full: 10.0.0.1's pair was seen at 4 s, 192.0.2.1's at 2 s */
+	nh_frame(t, "10.0.0.1", 1, "203.0.113.1", 0xfe, WS_SEC(5));
+	assert_int_equal(nexthop_count(t), 3);
+	assert_int_equal(nexthop_counters(t)[NHC_EVICTED], 1);
+	assert_int_equal(nexthop_counters(t)[NHC_CREATED], 4);
+	for (e = nexthop_first(t); e; e = nexthop_next(e))
+		assert_false(e->ip.bytes[0] == 192);
+	nexthop_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_ports_cap_lru),
 		cmocka_unit_test(test_ports_state),
+		cmocka_unit_test(test_nexthop_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,6 +387,69 @@ static void test_sockets_files(void **state)
 
 /* ---- owners ---- */
 
+/* ---- this host's addresses and the per-report snapshot ---- */
+
+static void test_addrs(void **state)
+{
+	struct kernel_addrs a;
+	char err[WS_ERRBUF_SIZE];
+	const char *const text[] = {"fd00::1", "10.0.0.2", "127.0.0.1",
+				    "10.0.0.1"};
+	(void)state;
+	kernel_addrs_init(&a, 3);
+	for (size_t i = 0; i < 4; i++) {
+		struct addr x = A(text[i]);
+		assert_int_equal(kernel_addrs_add(&a, &x, 24, "eth0"), i < 3);
+	}
+	kernel_addrs_sort(&a);
+	expect_counters(a.counters, C(KR_RECORDS, 3), C(KR_OVER_CAP, 1), END);
+	struct addr x = A("10.0.0.2");
+	assert_true(kernel_addrs_has(&a, &x));
+	x = A("10.0.0.1"); /* over the cap */
+	assert_false(kernel_addrs_has(&a, &x));
+	x = A("::ffff:10.0.0.2"); /* another family */
+	assert_false(kernel_addrs_has(&a, &x));
+	x = A("fd00::1");
+	assert_true(kernel_addrs_has(&a, &x));
+	assert_null(kernel_addrs_mac(&a, "eth0"));
+	/* the calling process's own: whatever they are, each is found */
+	kernel_addrs_free(&a);
+	kernel_addrs_init(&a, KERNEL_MAX_ADDRS);
+	assert_int_equal(kernel_read_addrs(&a, err), 0);
+	for (size_t i = 0; i < a.n; i++)
+		assert_true(kernel_addrs_has(&a, &a.v[i].addr));
+	kernel_addrs_free(&a);
+}
+
+static void test_host_snapshot(void **state)
+{
+	struct kernel_host h;
+	char err[WS_ERRBUF_SIZE] = "";
+	(void)state;
+	kernel_host_init(&h);
+	assert_int_equal(kernel_host_read(&h, fx("proc"),
+					  KH_SOCKETS | KH_OWNERS, err),
+			 0);
+	assert_int_equal(h.have, KH_SOCKETS | KH_OWNERS);
+	assert_int_equal(h.sockets.n, 7 + 3 + 2 + 1);
+	const struct kernel_owner *o = kernel_owner_find(&h.owners, 41002);
+	assert_non_null(o);
+	assert_int_equal(o->pid, 100);
+	assert_int_equal(o->npids, 2);
+	/* read again: the tables start over, they do not grow */
+	assert_int_equal(kernel_host_read(&h, fx("proc"),
+					  KH_SOCKETS | KH_OWNERS, err),
+			 0);
+	assert_int_equal(h.sockets.n, 7 + 3 + 2 + 1);
+	assert_int_equal(h.sockets.counters[KR_RECORDS], 13);
+	/* no socket tables: an error */
+	assert_int_equal(kernel_host_read(&h, fx("no-such-root"), KH_SOCKETS,
+					  err),
+			 -1);
+	assert_non_null(strstr(err, "no-such-root"));
+	kernel_host_free(&h);
+}
+
 static void test_socket_links(void **state)
 {
 	uint64_t inode = 0;
@@ -1208,6 +1271,8 @@ int main(void)
 		cmocka_unit_test(test_sockets_cap),
 		cmocka_unit_test(test_sockets_files),
 		cmocka_unit_test(test_socket_links),
+		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_host_snapshot),
 		cmocka_unit_test(test_comm),
 		cmocka_unit_test(test_owners_fixture),
 		cmocka_unit_test(test_owners_caps),

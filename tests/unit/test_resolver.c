@@ -158,7 +158,7 @@ static bool look(struct resolver *r, const char *addr, char *name)
 
 static uint64_t counter(struct resolver *r, enum resolver_counter c)
 {
-	uint64_t v[RC_MAX];
+	uint64_t v[RSV_MAX];
 	resolver_counters(r, v);
 	return v[c];
 }
@@ -192,8 +192,8 @@ static void test_found_and_cached(void **state)
 	assert_int_equal(mock.calls, 3);
 	gate(false);
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
-	assert_int_equal(counter(r, RC_QUEUED), 3);
-	assert_int_equal(counter(r, RC_FOUND), 3);
+	assert_int_equal(counter(r, RSV_QUEUED), 3);
+	assert_int_equal(counter(r, RSV_FOUND), 3);
 	assert_int_equal(resolver_count(r), 2);
 	resolver_free(r);
 }
@@ -215,8 +215,8 @@ static void test_negative(void **state)
 	}
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
 	assert_int_equal(mock.calls, 2);
-	assert_int_equal(counter(r, RC_NOT_FOUND), 1);
-	assert_int_equal(counter(r, RC_FAILED), 1);
+	assert_int_equal(counter(r, RSV_NOT_FOUND), 1);
+	assert_int_equal(counter(r, RSV_FAILED), 1);
 	advance(WS_SEC(10));
 	assert_false(look(r, "10.0.1.1", name));
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
@@ -238,8 +238,8 @@ static void test_queue_bound(void **state)
 		snprintf(addr, sizeof(addr), "10.0.0.%d", i);
 		assert_false(look(r, addr, name));
 	}
-	assert_int_equal(counter(r, RC_QUEUED), 5);
-	assert_int_equal(counter(r, RC_DROPPED), 2);
+	assert_int_equal(counter(r, RSV_QUEUED), 5);
+	assert_int_equal(counter(r, RSV_DROPPED), 2);
 	assert_int_equal(resolver_count(r), 5);
 	gate(false);
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
@@ -266,7 +266,7 @@ static void test_cap(void **state)
 	}
 	assert_int_equal(resolver_count(r), 3);
 	assert_int_equal(resolver_capacity(r), 3);
-	assert_int_equal(counter(r, RC_EVICTED), 2);
+	assert_int_equal(counter(r, RSV_EVICTED), 2);
 	assert_false(look(r, "10.0.0.1", name)); /* evicted: asked again */
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
 	assert_true(look(r, "10.0.0.5", name));
@@ -286,22 +286,22 @@ static void test_timeout_and_late_answer(void **state)
 	wait_mock(&mock.inside, 1);
 	advance(WS_SEC(1));
 	assert_false(look(r, "10.0.0.9", name));
-	assert_int_equal(counter(r, RC_TIMED_OUT), 0);
+	assert_int_equal(counter(r, RSV_TIMED_OUT), 0);
 	advance(WS_SEC(1));
 	assert_false(look(r, "10.0.0.9", name));
-	assert_int_equal(counter(r, RC_TIMED_OUT), 1);
+	assert_int_equal(counter(r, RSV_TIMED_OUT), 1);
 	/* given up: not asked again within the negative TTL */
 	assert_false(look(r, "10.0.0.9", name));
-	assert_int_equal(counter(r, RC_QUEUED), 1);
+	assert_int_equal(counter(r, RSV_QUEUED), 1);
 	/* a second address waits in the queue behind the stuck one and
 	 * times out there: its job is skipped, never looked up */
 	assert_false(look(r, "10.0.0.10", name));
 	advance(WS_SEC(3));
 	assert_false(look(r, "10.0.0.10", name));
-	assert_int_equal(counter(r, RC_TIMED_OUT), 2);
+	assert_int_equal(counter(r, RSV_TIMED_OUT), 2);
 	gate(false);
 	assert_true(resolver_wait_idle(r, WS_SEC(5)));
-	assert_int_equal(counter(r, RC_LATE), 1);
+	assert_int_equal(counter(r, RSV_LATE), 1);
 	assert_int_equal(mock.calls, 1);
 	assert_true(look(r, "10.0.0.9", name));
 	assert_string_equal(name, "h9.example");
