@@ -325,5 +325,31 @@ sys.exit(1 if failed else 0)
 PYEOF
 	wsor_die "--compare through NAT"
 
+# After -Z nobody the conntrack dump is refused (it needs CAP_NET_ADMIN),
+# but the event stream wirestat subscribed to before dropping privileges
+# still follows the NAT: a DNAT connection made after the start is MATCH
+# by "nat" (its owner unknown to nobody: null).
+wsor_log "NAT: --compare -Z nobody follows NAT from conntrack's events"
+ws_run natz --compare -n -I "$IF_RI" -Z nobody --format json --duration 4 1
+wsor_start_helper "$NS_C" natz_c client 10.208.1.1 8080 --every 0.2
+wait "${WS_PID[natz]}" || wsor_die "wirestat --compare -Z failed: $(cat "$W/natz.err")"
+grep -q "NAT followed from the event stream only" "$W/natz.err" ||
+	wsor_die "--compare -Z: no word of the refused dump: $(cat "$W/natz.err")"
+PORT_natz_c=$PORT_natz_c "$WSOR_PY" - "$W/natz.json" <<'PYEOF' ||
+import json, os, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+heads = [i for i, r in enumerate(lines) if "report" in r]
+last = lines[heads[-1] + 1:]
+port = int(os.environ["PORT_natz_c"])
+rows = [r for r in last if r["local_addr"] == "10.208.1.1" and
+        r["local_port"] == 8080 and r["remote_port"] == port]
+good = (len(rows) == 1 and rows[0]["verdict"] == "MATCH" and
+        rows[0]["match"] == "nat" and rows[0]["pid"] is None)
+print("ok:" if good else "FAIL:", "-Z nobody, DNAT connection from port",
+      port, "->", rows)
+sys.exit(0 if good else 1)
+PYEOF
+	wsor_die "--compare -Z through NAT"
+
 WSOR_OK=1
 echo "router-test: PASS"
