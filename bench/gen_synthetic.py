@@ -56,7 +56,7 @@ TIMER = {
     "LAST_ACK": 102,
     "TIME_WAIT": 60,
 }
-UDP_UNREPLIED_TIMEOUT = 30  # wirestat/conntrack: an unanswered UDP flow
+UDP_UNREPLIED_TIMEOUT = 60  # wirestat (man page, Zeek's udp_inactivity_timeout): an unanswered UDP flow
 UDP_REPLIED_TIMEOUT = 120   # a replied one (longer than any --span)
 BOUNDED = dict(TIMER, UDP_UNREPLIED=UDP_UNREPLIED_TIMEOUT)
 BOUNDARY_US = 1_500_000  # keep every timer this far from the capture's end

@@ -555,6 +555,13 @@ struct kside {
 	struct kernel_ifaces dev0;
 	bool have_snmp0, have_dev0;
 	bool warned_owners, warned_ct;
+	/* Conntrack's event stream: entries of the last seconds, so that a
+	 * translated connection that came and went between two dumps is
+	 * still followed (a ring of CT_RECENT_MAX, oldest overwritten). */
+	struct kernel_ct_events *ctev;
+	struct kernel_ct_entry *recent;
+	ws_time *recent_ts;
+	size_t nrecent, recent_next;
 	struct addr_prefix *hosts; /* this host's, for -s's point of view */
 	uint8_t (*macs)[6];	   /* each captured interface's MAC */
 };
@@ -603,6 +610,78 @@ static bool captured_iface(const struct options *o, const char *name)
 	return false;
 }
 
+#define CT_RECENT_MAX 4096
+#define CT_RECENT_KEEP WS_SEC(4) /* twice the settling time */
+
+static void ct_event(enum kernel_ct_event type, const struct kernel_ct_entry *e,
+		     void *arg)
+{
+	struct kside *k = arg;
+	(void)type; /* a destroyed entry is kept too: its packets were seen */
+	k->recent[k->recent_next] = *e;
+	k->recent_ts[k->recent_next] = wall_clock();
+	k->recent_next = (k->recent_next + 1) % CT_RECENT_MAX;
+	if (k->nrecent < CT_RECENT_MAX)
+		k->nrecent++;
+}
+
+struct ct_slot {
+	uint32_t id, index;
+};
+
+static int ct_slot_cmp(const void *pa, const void *pb)
+{
+	const struct ct_slot *a = pa, *b = pb;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Each conntrack entry once (by id): the first in ct's order. */
+static void ct_dedupe(struct kernel_conntrack *ct)
+{
+	struct ct_slot *v = malloc(ct->n * sizeof(*v) + 1);
+	bool *drop = calloc(ct->n + 1, sizeof(*drop));
+	if (!v || !drop)
+		goto out; /* duplicates stay: their tuples are the same */
+	for (size_t i = 0; i < ct->n; i++)
+		v[i] = (struct ct_slot){ct->v[i].id, (uint32_t)i};
+	qsort(v, ct->n, sizeof(*v), ct_slot_cmp);
+	for (size_t i = 1; i < ct->n; i++)
+		if (v[i].id && v[i].id == v[i - 1].id)
+			drop[v[i].index] = true;
+	size_t out = 0;
+	for (size_t i = 0; i < ct->n; i++)
+		if (!drop[i])
+			ct->v[out++] = ct->v[i];
+	ct->n = out;
+out:
+	free(v);
+	free(drop);
+}
+
+/* The events since the last snapshot into the ring, then the ring's
+ * entries of the last seconds after the dump, newest first, each entry
+ * kept once: the dump's when it has it (it is current), else its latest
+ * event's. */
+static void ct_recent(struct kside *k)
+{
+	char errbuf[WS_ERRBUF_SIZE];
+	if (!k->ctev)
+		return;
+	for (int i = 0; i < 64; i++) /* up to 64 x 256 datagrams a second */
+		if (kernel_ct_events_read(k->ctev, ct_event, k, errbuf) <= 0)
+			break;
+	ws_time since = wall_clock() - CT_RECENT_KEEP;
+	for (size_t i = 1; i <= k->nrecent; i++) {
+		size_t j = (k->recent_next + CT_RECENT_MAX - i) % CT_RECENT_MAX;
+		if (k->recent_ts[j] >= since &&
+		    !kernel_conntrack_add(&k->host.ct, &k->recent[j]))
+			break;
+	}
+	ct_dedupe(&k->host.ct);
+}
+
 /* A fresh snapshot of the host and its index.  Owners and conntrack may
  * be missing (no privilege, no nf_conntrack_netlink): said once. */
 static int kside_snapshot(struct run *run, char *errbuf)
@@ -622,15 +701,18 @@ static int kside_snapshot(struct run *run, char *errbuf)
 		k->warned_owners = true;
 	}
 	if (!(k->host.have & KH_CONNTRACK) && !k->warned_ct) {
-		fprintf(stderr, "wirestat: warning: no conntrack table (NAT "
-				"not followed): %s\n",
-			k->host.ct_error);
+		fprintf(stderr, "wirestat: warning: no conntrack table: %s; %s\n",
+			k->host.ct_error,
+			k->ctev ? "NAT followed from the event stream only"
+				: "NAT not followed");
 		k->warned_ct = true;
 	}
+	ct_recent(k); /* also when a dump fails: after -Z, events only */
 	memset(&k->rk, 0, sizeof(k->rk));
 	k->rk.sockets = &k->host.sockets;
 	k->rk.owners = k->host.have & KH_OWNERS ? &k->host.owners : NULL;
-	k->rk.ct = k->host.have & KH_CONNTRACK ? &k->host.ct : NULL;
+	k->rk.ct = k->host.have & KH_CONNTRACK || k->ctev ? &k->host.ct
+							   : NULL;
 	k->rk.addrs = &k->host.addrs;
 	if (rc_kernel_build(&k->rk, errbuf) < 0)
 		return -1;
@@ -880,6 +962,12 @@ static int kside_open(struct run *run, char *errbuf)
 	kernel_addrs_init(&k->scope, KERNEL_MAX_ADDRS);
 	kernel_snmp_init(&k->snmp0, KERNEL_MAX_COUNTERS);
 	kernel_ifaces_init(&k->dev0, KERNEL_MAX_IFACES);
+	/* the event stream, before the first dump: nothing falls between */
+	k->recent = calloc(CT_RECENT_MAX, sizeof(*k->recent));
+	k->recent_ts = calloc(CT_RECENT_MAX, sizeof(*k->recent_ts));
+	if (!k->recent || !k->recent_ts)
+		return ws_error(errbuf, "out of memory");
+	k->ctev = kernel_ct_events_open(errbuf); /* NULL: dumps only */
 	if (!o->compare)
 		return 0;
 	if (kernel_read_addrs(&k->host.addrs, errbuf) < 0)
@@ -933,6 +1021,9 @@ static void kside_free(struct kside *k)
 	kernel_ifaces_free(&k->dev0);
 	free(k->hosts);
 	free(k->macs);
+	kernel_ct_events_close(k->ctev);
+	free(k->recent);
+	free(k->recent_ts);
 	free(k);
 }
 

@@ -420,6 +420,11 @@ struct kernel_conntrack {
 void kernel_conntrack_init(struct kernel_conntrack *ct, size_t max);
 void kernel_conntrack_free(struct kernel_conntrack *ct);
 
+/* Append one entry (counted as a record); false past the cap or out of
+ * memory (counted). */
+bool kernel_conntrack_add(struct kernel_conntrack *ct,
+			  const struct kernel_ct_entry *e);
+
 /* Append a dump of the table (IPv4 and IPv6) of the calling process's
  * network namespace.  Conntrack unavailable (no nf_conntrack_netlink, no
  * CAP_NET_ADMIN) is -1 with errbuf saying which. */

@@ -159,6 +159,10 @@ struct rc_key {
 	bool has_remote;
 };
 
+/* The socket view's order: tcp, tcp6, udp, udp6; local address and
+ * port; no remote (listeners, UDP) first; remote; VLANs. */
+int rc_key_cmp(const struct rc_key *a, const struct rc_key *b);
+
 struct rc_hist {
 	struct rc_key key;
 	ws_time since;	 /* when this raw verdict was first seen */

@@ -368,6 +368,14 @@ static void dump_add(enum kernel_ct_event type, const struct kernel_ct_entry *e,
 	ct->counters[KR_RECORDS]++;
 }
 
+bool kernel_conntrack_add(struct kernel_conntrack *ct,
+			  const struct kernel_ct_entry *e)
+{
+	size_t n = ct->n;
+	dump_add(KCT_EVENT_NEW, e, ct);
+	return ct->n > n;
+}
+
 int kernel_conntrack_dump(struct kernel_conntrack *ct, char *errbuf)
 {
 	uint32_t family = AF_UNSPEC;

@@ -37,7 +37,7 @@ static unsigned proto_rank(const struct rc_key *k)
 	return (k->proto == PROTO_TCP ? 0 : 2) + (k->local.family == ADDR_V6);
 }
 
-static int key_cmp(const struct rc_key *a, const struct rc_key *b)
+int rc_key_cmp(const struct rc_key *a, const struct rc_key *b)
 {
 	int c;
 	if ((c = cmp_u(proto_rank(a), proto_rank(b))))
@@ -64,7 +64,7 @@ static int key_cmp(const struct rc_key *a, const struct rc_key *b)
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct rc_row *a = pa, *b = pb;
-	int c = key_cmp(&a->key, &b->key);
+	int c = rc_key_cmp(&a->key, &b->key);
 	if (c)
 		return c;
 	/* duplicates: the wire's before the kernel's, a matched one first */
@@ -79,7 +79,7 @@ static const struct rc_hist *hist_find(const struct rc_history *h,
 	size_t lo = 0, hi = h ? h->n : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = key_cmp(&h->v[mid].key, k);
+		int c = rc_key_cmp(&h->v[mid].key, k);
 		if (c == 0)
 			return &h->v[mid];
 		if (c < 0)
@@ -248,7 +248,7 @@ int reconcile(const struct rc_input *in, const struct rc_history *prev,
 	 * sockets on one UDP port (the first, the wire's, stays). */
 	size_t n = 0;
 	for (size_t i = 0; i < out->n; i++) {
-		if (n && key_cmp(&out->rows[n - 1].key, &out->rows[i].key) == 0)
+		if (n && rc_key_cmp(&out->rows[n - 1].key, &out->rows[i].key) == 0)
 			continue;
 		out->rows[n++] = out->rows[i];
 	}

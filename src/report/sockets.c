@@ -22,12 +22,8 @@ enum { IPPROTO_TCP_ = 6, IPPROTO_UDP_ = 17 };
 #define STATE_NONE 0xff /* UDP: no state */
 
 struct socket_row {
-	struct addr local, remote;
-	uint16_t lport, rport;
-	uint16_t vlan, inner_vlan;
-	uint8_t proto;
+	struct rc_key k;  /* addresses, ports, VLANs, protocol */
 	uint8_t state; /* enum tcp_state, or STATE_NONE */
-	bool has_remote;
 	bool partial;
 	int64_t state_ms; /* time in the current state (-i), -1: none */
 };
@@ -60,8 +56,8 @@ int report_proto_parse(const char *name)
 
 static unsigned row_proto_bit(const struct socket_row *r)
 {
-	bool v6 = r->local.family == ADDR_V6;
-	if (r->proto == IPPROTO_TCP_)
+	bool v6 = r->k.local.family == ADDR_V6;
+	if (r->k.proto == IPPROTO_TCP_)
 		return v6 ? REPORT_TCP6 : REPORT_TCP;
 	return v6 ? REPORT_UDP6 : REPORT_UDP;
 }
@@ -71,20 +67,20 @@ static bool keep(const struct socket_row *r, const struct report_options *o)
 	unsigned protos = o->protos ? o->protos : REPORT_ALL;
 	if (!(row_proto_bit(r) & protos))
 		return false;
-	if (!o->all && (r->proto != IPPROTO_TCP_ || r->state == TCP_LISTENING))
+	if (!o->all && (r->k.proto != IPPROTO_TCP_ || r->state == TCP_LISTENING))
 		return false;
 	if (o->nports) {
 		bool hit = false;
 		for (size_t i = 0; i < o->nports && !hit; i++)
-			hit = r->lport == o->ports[i] ||
-			      (r->has_remote && r->rport == o->ports[i]);
+			hit = r->k.lport == o->ports[i] ||
+			      (r->k.has_remote && r->k.rport == o->ports[i]);
 		if (!hit)
 			return false;
 	}
 	if (o->nhosts == 0)
 		return true;
 	for (size_t i = 0; i < o->nhosts; i++)
-		if (addr_prefix_match(&o->hosts[i], &r->local))
+		if (addr_prefix_match(&o->hosts[i], &r->k.local))
 			return true;
 	return false;
 }
@@ -93,9 +89,7 @@ bool report_key_selected(const struct rc_key *k, uint8_t state,
 			 const struct report_options *o)
 {
 	struct socket_row r = {
-		.local = k->local, .remote = k->remote,
-		.lport = k->lport, .rport = k->rport,
-		.proto = k->proto, .has_remote = k->has_remote,
+		.k = *k,
 		.state = k->proto == IPPROTO_TCP_ ? state : STATE_NONE,
 	};
 	return keep(&r, o);
@@ -118,6 +112,17 @@ static int push(struct rows *rs, const struct socket_row *r,
 	return 0;
 }
 
+/* The socket a row shows, as the matcher takes it. */
+static struct rc_endpoint row_endpoint(const struct socket_row *r)
+{
+	struct rc_endpoint e = {
+		.local = r->k.local, .remote = r->k.remote,
+		.lport = r->k.lport, .rport = r->k.rport,
+		.proto = r->k.proto, .has_remote = r->k.has_remote,
+	};
+	return e;
+}
+
 static int cmp_u(unsigned a, unsigned b)
 {
 	return a < b ? -1 : a > b;
@@ -126,24 +131,8 @@ static int cmp_u(unsigned a, unsigned b)
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct socket_row *a = pa, *b = pb;
-	int c;
-	if ((c = cmp_u(row_proto_bit(a), row_proto_bit(b))))
-		return c;
-	if ((c = addr_cmp(&a->local, &b->local)))
-		return c;
-	if ((c = cmp_u(a->lport, b->lport)))
-		return c;
-	if ((c = cmp_u(a->has_remote, b->has_remote)))
-		return c;
-	if ((c = addr_cmp(&a->remote, &b->remote)))
-		return c;
-	if ((c = cmp_u(a->rport, b->rport)))
-		return c;
-	if ((c = cmp_u(a->vlan, b->vlan)))
-		return c;
-	if ((c = cmp_u(a->inner_vlan, b->inner_vlan)))
-		return c;
-	return cmp_u(a->state, b->state);
+	int c = rc_key_cmp(&a->k, &b->k);
+	return c ? c : cmp_u(a->state, b->state);
 }
 
 static int collect_flows(struct rows *rs, struct engine *e, ws_time now,
@@ -152,9 +141,9 @@ static int collect_flows(struct rows *rs, struct engine *e, ws_time now,
 	for (struct flow *f = flow_first(e->flows); f; f = flow_next(f)) {
 		struct socket_row r;
 		memset(&r, 0, sizeof(r));
-		r.vlan = f->key.vlan;
-		r.inner_vlan = f->key.inner_vlan;
-		r.proto = f->key.proto;
+		r.k.vlan = f->key.vlan;
+		r.k.inner_vlan = f->key.inner_vlan;
+		r.k.proto = f->key.proto;
 		if (f->key.proto == IPPROTO_TCP_) {
 			const struct tcp_conn *c = &f->u.tcp;
 			if (!(c->flags & TCPC_STARTED))
@@ -164,9 +153,9 @@ static int collect_flows(struct rows *rs, struct engine *e, ws_time now,
 					tcp_state_at(&c->ep[side], now);
 				if (st == TCP_CLOSED)
 					continue;
-				flow_endpoint(f, side, &r.local, &r.lport);
-				flow_endpoint(f, !side, &r.remote, &r.rport);
-				r.has_remote = true;
+				flow_endpoint(f, side, &r.k.local, &r.k.lport);
+				flow_endpoint(f, !side, &r.k.remote, &r.k.rport);
+				r.k.has_remote = true;
 				r.state = (uint8_t)st;
 				r.partial = c->flags & TCPC_PARTIAL;
 				r.state_ms = (now - tcp_state_since(&c->ep[side],
@@ -178,7 +167,7 @@ static int collect_flows(struct rows *rs, struct engine *e, ws_time now,
 		} else if (f->key.proto == IPPROTO_UDP_) {
 			/* The originator holds a socket while the flow lives;
 			 * the responder's is in the ports table. */
-			flow_endpoint(f, f->orig, &r.local, &r.lport);
+			flow_endpoint(f, f->orig, &r.k.local, &r.k.lport);
 			r.state = STATE_NONE;
 			r.state_ms = -1;
 			if (push(rs, &r, o) < 0)
@@ -197,11 +186,11 @@ static int collect_ports(struct rows *rs, struct engine *e, ws_time now,
 		if (p->state == PORT_CLOSED)
 			continue;
 		memset(&r, 0, sizeof(r));
-		r.local = p->addr;
-		r.lport = p->port;
-		r.vlan = p->vlan;
-		r.inner_vlan = p->inner_vlan;
-		r.proto = p->proto;
+		r.k.local = p->addr;
+		r.k.lport = p->port;
+		r.k.vlan = p->vlan;
+		r.k.inner_vlan = p->inner_vlan;
+		r.k.proto = p->proto;
 		r.state = p->proto == IPPROTO_TCP_ ? TCP_LISTENING : STATE_NONE;
 		r.state_ms = p->proto == IPPROTO_TCP_
 				     ? (now - p->since) / 1000000
@@ -316,20 +305,20 @@ static void row_values(const struct socket_row *r,
 						      {"TCP", "TCPv6"}};
 	static const char *const data_proto[2][2] = {{"udp", "udp6"},
 						     {"tcp", "tcp6"}};
-	bool tcp = r->proto == IPPROTO_TCP_;
-	bool v6 = r->local.family == ADDR_V6;
+	bool tcp = r->k.proto == IPPROTO_TCP_;
+	bool v6 = r->k.local.family == ADDR_V6;
 	const char *pname = tcp ? "tcp" : "udp";
 
 	t->local[0] = t->remote[0] = t->laddr[0] = t->raddr[0] = '\0';
-	const char *lname = host_name(h, &r->local, t->lname, sizeof(t->lname));
-	const char *rname = r->has_remote ? host_name(h, &r->remote, t->rname,
+	const char *lname = host_name(h, &r->k.local, t->lname, sizeof(t->lname));
+	const char *rname = r->k.has_remote ? host_name(h, &r->k.remote, t->rname,
 						      sizeof(t->rname))
 					  : NULL;
 	if (o->format == EMIT_TABLE) {
-		host_endpoint_text(lname, false, &r->local, r->lport, pname, o,
+		host_endpoint_text(lname, false, &r->k.local, r->k.lport, pname, o,
 				   t->local, sizeof(t->local));
-		if (r->has_remote)
-			host_endpoint_text(rname, o->fqdn, &r->remote, r->rport,
+		if (r->k.has_remote)
+			host_endpoint_text(rname, o->fqdn, &r->k.remote, r->k.rport,
 					   pname, o, t->remote,
 					   sizeof(t->remote));
 		else if (tcp) /* a listener, as Windows netstat shows it */
@@ -338,9 +327,9 @@ static void row_values(const struct socket_row *r,
 		else
 			snprintf(t->remote, sizeof(t->remote), "*:*");
 	} else {
-		addr_format(&r->local, t->laddr, sizeof(t->laddr));
-		if (r->has_remote)
-			addr_format(&r->remote, t->raddr, sizeof(t->raddr));
+		addr_format(&r->k.local, t->laddr, sizeof(t->laddr));
+		if (r->k.has_remote)
+			addr_format(&r->k.remote, t->raddr, sizeof(t->raddr));
 	}
 	v[F_PROTO_T] = ev_str(table_proto[tcp][v6]);
 	v[F_LOCAL_T] = ev_str(t->local);
@@ -349,21 +338,17 @@ static void row_values(const struct socket_row *r,
 					    : ev_str(tcp_state_names[r->state]);
 	v[F_PROTO] = ev_str(data_proto[tcp][v6]);
 	v[F_LOCAL_ADDR] = ev_str(t->laddr);
-	v[F_LOCAL_PORT] = ev_int(r->lport);
-	v[F_REMOTE_ADDR] = r->has_remote ? ev_str(t->raddr) : ev_null();
-	v[F_REMOTE_PORT] = r->has_remote ? ev_int(r->rport) : ev_null();
+	v[F_LOCAL_PORT] = ev_int(r->k.lport);
+	v[F_REMOTE_ADDR] = r->k.has_remote ? ev_str(t->raddr) : ev_null();
+	v[F_REMOTE_PORT] = r->k.has_remote ? ev_int(r->k.rport) : ev_null();
 	v[F_PARTIAL] = ev_bool(r->partial);
-	v[F_VLAN] = r->vlan ? ev_int(r->vlan) : ev_null();
-	v[F_INNER_VLAN] = r->inner_vlan ? ev_int(r->inner_vlan) : ev_null();
+	v[F_VLAN] = r->k.vlan ? ev_int(r->k.vlan) : ev_null();
+	v[F_INNER_VLAN] = r->k.inner_vlan ? ev_int(r->k.inner_vlan) : ev_null();
 	v[F_TIME] = r->state_ms >= 0 ? ev_int(r->state_ms) : ev_null();
 	v[F_LOCAL_NAME] = ev_str(lname);
 	v[F_REMOTE_NAME] = ev_str(rname);
 	if (o->pid || o->program) {
-		struct rc_endpoint e = {
-			.local = r->local, .remote = r->remote,
-			.lport = r->lport, .rport = r->rport,
-			.proto = r->proto, .has_remote = r->has_remote,
-		};
+		struct rc_endpoint e = row_endpoint(r);
 		report_owner_values(report_owner(o->kernel, &e), &v[F_PID],
 				    &v[F_PROGRAM], o->format == EMIT_TABLE);
 	}
@@ -452,17 +437,12 @@ int report_wire_sockets(struct engine *const *engines, size_t n,
 	}
 	for (size_t i = 0; i < rs.n; i++) {
 		const struct socket_row *r = &rs.v[i];
-		w[i].ep.local = r->local;
-		w[i].ep.remote = r->remote;
-		w[i].ep.lport = r->lport;
-		w[i].ep.rport = r->rport;
-		w[i].ep.proto = r->proto;
-		w[i].ep.has_remote = r->has_remote;
-		w[i].shows_remote = r->has_remote;
+		w[i].ep = row_endpoint(r);
+		w[i].shows_remote = r->k.has_remote;
 		w[i].state = r->state == STATE_NONE ? TCP_STATE_MAX : r->state;
 		w[i].partial = r->partial;
-		w[i].vlan = r->vlan;
-		w[i].inner_vlan = r->inner_vlan;
+		w[i].vlan = r->k.vlan;
+		w[i].inner_vlan = r->k.inner_vlan;
 	}
 	free(rs.v);
 	*out = w;

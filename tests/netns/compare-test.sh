@@ -91,47 +91,20 @@ ok() {
 	echo "ok: $*"
 }
 
-# start NS NAME ARGS...: a helper in namespace NS, waits for its READY
-# line (up to 10 s), sets PID_<NAME> and PORT_<NAME>.
-start() {
-	local ns=$1 name=$2
-	shift 2
-	: >"$W/$name.out"
-	ip netns exec "$ns" "${HELPER[@]}" "$@" >"$W/$name.out" 2>"$W/$name.err" &
-	local pid=$!
-	WSOR_PIDS+=("$pid")
-	local _
-	for _ in $(seq 200); do
-		grep -q '^READY' "$W/$name.out" && break
-		kill -0 "$pid" 2>/dev/null ||
-			wsor_die "$name exited: $(cat "$W/$name.err")"
-		sleep 0.05
-	done
-	grep -q '^READY' "$W/$name.out" || wsor_die "$name never got ready: $(cat "$W/$name.err")"
-	printf -v "PID_$name" '%s' "$pid"
-	printf -v "PORT_$name" '%s' "$(awk '/^READY/ {print $2}' "$W/$name.out")"
-}
 
 # ws_start NAME ARGS...: wirestat in A, output in $W/NAME.out and .err;
 # returns once its capture is open (the SIGINT handler is installed
 # after the capture is opened).
 declare -A WS_PID
 ws_start() {
-	local name=$1 pid mask _
+	local name=$1 pid
 	shift
 	echo "wirestat $*" >"$W/$name.cmd"
 	ip netns exec "$WSOR_NS_A" "$WIRESTAT" "$@" >"$W/$name.out" 2>"$W/$name.err" &
 	pid=$!
 	WS_PID[$name]=$pid
 	WSOR_PIDS+=("$pid")
-	for _ in $(seq 250); do
-		mask=$(awk '/^SigCgt:/{print $2}' "/proc/$pid/status" 2>/dev/null)
-		[ -n "$mask" ] && (((16#$mask & 2) != 0)) && return 0
-		kill -0 "$pid" 2>/dev/null ||
-			wsor_die "wirestat $name exited at start: $(cat "$W/$name.err")"
-		sleep 0.02
-	done
-	wsor_die "wirestat $name never started capturing"
+	wsor_wait_capturing "$name" "$pid"
 }
 
 # ws_wait NAME SECONDS: wait for it to exit with status 0.
@@ -173,11 +146,11 @@ table inet wsct {
 EOF
 wsor_log "namespaces $WSOR_NS_A and $WSOR_NS_B up"
 
-start "$WSOR_NS_A" S4 serve "$WSOR_ADDR_A4" 7001
-start "$WSOR_NS_A" S6 serve :: 7006
-start "$WSOR_NS_B" SB serve "$WSOR_ADDR_B4" 7003 --sink
+wsor_start_helper "$WSOR_NS_A" S4 serve "$WSOR_ADDR_A4" 7001
+wsor_start_helper "$WSOR_NS_A" S6 serve :: 7006
+wsor_start_helper "$WSOR_NS_B" SB serve "$WSOR_ADDR_B4" 7003 --sink
 # (i) connected before wirestat starts, then silent
-start "$WSOR_NS_B" idle client "$WSOR_ADDR_A4" 7001
+wsor_start_helper "$WSOR_NS_B" idle client "$WSOR_ADDR_A4" 7001
 sleep 0.3 # its handshake's last ACK is long gone when the capture opens
 
 # ---------------------------------------------------------- the compare run
@@ -189,9 +162,9 @@ wsor_log "wirestat --compare running in A"
 ws_start ob -a -n -o -b -I "$IFA" --duration 4 --format json
 ws_start o -a -n -o -I "$IFA" --duration 4 --format json
 ws_start plain -a -n -I "$IFA" --duration 4 --format json
-start "$WSOR_NS_B" act4 client "$WSOR_ADDR_A4" 7001 --every 0.2
-start "$WSOR_NS_B" act6 client "$WSOR_ADDR_A6" 7006 --every 0.2
-start "$WSOR_NS_A" craft craft "$IFA" "$WSOR_ADDR_A4" "$CRAFT_PORT" \
+wsor_start_helper "$WSOR_NS_B" act4 client "$WSOR_ADDR_A4" 7001 --every 0.2
+wsor_start_helper "$WSOR_NS_B" act6 client "$WSOR_ADDR_A6" 7006 --every 0.2
+wsor_start_helper "$WSOR_NS_A" craft craft "$IFA" "$WSOR_ADDR_A4" "$CRAFT_PORT" \
 	"$WSOR_ADDR_B4" 7003 --every 0.3
 # (v) connecting from A after the start, its SYNs dropped on output:
 # SYN_SENT in A's kernel, never on the wire (connect() blocks: no READY)

@@ -248,3 +248,44 @@ wsor_session() {
 $(tail -20 "$WSOR_WORK/driver.log")"
 	sed 's/^/  driver: /' "$WSOR_WORK/driver.log"
 }
+
+# wsor_wait_capturing NAME PID [TRIES]: wait until wirestat (PID, as `ip
+# netns exec` execs it) has its capture open: its SIGINT handler is
+# installed once the capture is (and -Z is done).  Dies if it exits or
+# takes longer than TRIES x 20 ms (250: 5 s).  Its standard error is
+# $W/NAME.err.
+wsor_wait_capturing() {
+	local name=$1 pid=$2 tries=${3:-250} mask _
+	for _ in $(seq "$tries"); do
+		mask=$(awk '/^SigCgt:/{print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -n "$mask" ] && (((16#$mask & 2) != 0)) && return 0
+		kill -0 "$pid" 2>/dev/null ||
+			wsor_die "wirestat $name exited at start: $(cat "$WSOR_WORK/$name.err")"
+		sleep 0.02
+	done
+	wsor_die "wirestat $name never started capturing"
+}
+
+# wsor_start_helper NS NAME ARGS...: kernel_helper.py ARGS in namespace NS
+# (its own PID: ip netns exec execs it), output in $WSOR_WORK/NAME.out and
+# .err; waits up to 10 s for its READY line and sets PID_<NAME> and
+# PORT_<NAME> (READY's first word).
+wsor_start_helper() {
+	local ns=$1 name=$2 pid _
+	shift 2
+	: >"$WSOR_WORK/$name.out"
+	ip netns exec "$ns" "$WSOR_PY" "$WSOR_HERE/kernel_helper.py" "$@" \
+		>"$WSOR_WORK/$name.out" 2>"$WSOR_WORK/$name.err" &
+	pid=$!
+	WSOR_PIDS+=("$pid")
+	for _ in $(seq 200); do
+		grep -q '^READY' "$WSOR_WORK/$name.out" && break
+		kill -0 "$pid" 2>/dev/null ||
+			wsor_die "$name exited: $(cat "$WSOR_WORK/$name.err")"
+		sleep 0.05
+	done
+	grep -q '^READY' "$WSOR_WORK/$name.out" ||
+		wsor_die "$name never got ready: $(cat "$WSOR_WORK/$name.err")"
+	printf -v "PID_$name" '%s' "$pid"
+	printf -v "PORT_$name" '%s' "$(awk '/^READY/ {print $2}' "$WSOR_WORK/$name.out")"
+}

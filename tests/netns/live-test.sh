@@ -121,17 +121,10 @@ ws_start() {
 # ws_ready NAME...: wait until each has its capture open (its SIGINT
 # handler is installed after the capture is opened and -Z is done).
 ws_ready() {
-	local name pid mask _
+	local name pid
 	for name in "$@"; do
 		pid=${WS_PID[$name]}
-		for _ in $(seq 200); do
-			mask=$(awk '/^SigCgt:/{print $2}' "/proc/$pid/status" 2>/dev/null)
-			[ -n "$mask" ] && (((16#$mask & 2) != 0)) && continue 2
-			kill -0 "$pid" 2>/dev/null ||
-				wsor_die "wirestat $name exited at start: $(cat "$W/$name.err")"
-			sleep 0.02
-		done
-		wsor_die "wirestat $name never started capturing"
+		wsor_wait_capturing "$name" "$pid" 200
 	done
 }
 

@@ -94,17 +94,10 @@ ws_start() {
 # ws_ready NAME...: each has its capture open (its SIGINT handler is
 # installed once the capture is).
 ws_ready() {
-	local name pid mask _
+	local name pid
 	for name in "$@"; do
 		pid=${WS_PID[$name]}
-		for _ in $(seq 250); do
-			mask=$(awk '/^SigCgt:/{print $2}' "/proc/$pid/status" 2>/dev/null)
-			[ -n "$mask" ] && (((16#$mask & 2) != 0)) && continue 2
-			kill -0 "$pid" 2>/dev/null ||
-				wsor_die "wirestat $name exited at start: $(cat "$W/$name.err")"
-			sleep 0.02
-		done
-		wsor_die "wirestat $name never started capturing"
+		wsor_wait_capturing "$name" "$pid" 250
 	done
 }
 

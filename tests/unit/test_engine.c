@@ -20,22 +20,11 @@
 
 #include "wirestat/engine.h"
 
+#include "unit.h"
+
 enum { P_TCP = 6, P_UDP = 17 };
 
 #define T0 WS_SEC(1700000000)
-
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
 
 static size_t put16(uint8_t *p, unsigned v)
 {

@@ -21,20 +21,9 @@
 #include "wirestat/reconcile.h"
 #include "wirestat/tcp.h"
 
-enum { TCP = 6, UDP = 17 };
+#include "unit.h"
 
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
+enum { TCP = 6, UDP = 17 };
 
 /* A kernel as the readers would fill it. */
 struct fake {

@@ -23,18 +23,7 @@
 
 #include "wirestat/resolver.h"
 
-static struct addr A(const char *text)
-{
-	struct addr a;
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, text, a.bytes) == 1)
-		a.family = ADDR_V4;
-	else if (inet_pton(AF_INET6, text, a.bytes) == 1)
-		a.family = ADDR_V6;
-	else
-		fail_msg("bad address %s", text);
-	return a;
-}
+#include "unit.h"
 
 /* ---- the mock system resolver ---- */
 
