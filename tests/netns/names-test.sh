@@ -48,14 +48,7 @@ WSOR_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wsor_init "$(mktemp -d /tmp/wsnm.XXXXXX)"
 # shellcheck disable=SC2034 # lib.sh's clean-up reads it
 WSOR_WORK_TEMP=1 # ours: removed after a pass
-WSOR_NS_A="wsnm-$$-A"
-WSOR_NS_B="wsnm-$$-B"
-WSOR_IF_A="wsnm-$$-a"
-WSOR_IF_B="wsnm-$$-b"
-WSOR_ADDR_A4=10.205.0.1
-WSOR_ADDR_B4=10.205.0.2
-WSOR_ADDR_A6=fd20:5::1
-WSOR_ADDR_B6=fd20:5::2
+wsor_pair wsnm 5
 NETNS_ETC=/etc/netns/$WSOR_NS_A
 [ -d /etc/netns ] && MADE_ETC_NETNS=0 || MADE_ETC_NETNS=1
 # lib.sh's clean-up, and A's /etc/netns files (and /etc/netns, if this
