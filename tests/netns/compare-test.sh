@@ -75,14 +75,6 @@ wsor_require_tools
 [ -x "$WIRESTAT" ] || wsor_die "not executable: $WIRESTAT"
 wsor_log "work directory $W"
 
-FAILS=()
-fail() {
-	echo "FAIL: $*"
-	FAILS+=("$*")
-}
-ok() {
-	echo "ok: $*"
-}
 
 
 # ws_start NAME ARGS...: wirestat in A, output in $W/NAME.out and .err;

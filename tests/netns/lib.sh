@@ -305,3 +305,14 @@ wsor_pair() {
 	WSOR_ADDR_A6=fd20:$n::1
 	WSOR_ADDR_B6=fd20:$n::2
 }
+
+# fail MESSAGE / ok MESSAGE: one check's outcome, for the scripts that run
+# many before they judge; FAILS collects the failures.
+FAILS=()
+fail() {
+	echo "FAIL: $*"
+	FAILS+=("$*")
+}
+ok() {
+	echo "ok: $*"
+}

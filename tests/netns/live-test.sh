@@ -73,14 +73,6 @@ command -v setpriv >/dev/null || wsor_die "missing tool: setpriv"
 [ -x "$WIRESTAT" ] || wsor_die "not executable: $WIRESTAT"
 wsor_log "work directory $W"
 
-FAILS=()
-fail() {
-	echo "FAIL: $*"
-	FAILS+=("$*")
-}
-ok() {
-	echo "ok: $*"
-}
 # check DESCRIPTION COMMAND...: run a check, its output indented.
 check() {
 	local desc=$1
