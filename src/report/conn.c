@@ -90,14 +90,10 @@ static const struct emit_field conn_fields[C_MAX] = {
 };
 
 struct conn_printer {
-	struct emit *em;
-	FILE *out;
-	struct report_options o;
+	struct report_stream s;
 	struct emit_field fields[C_MAX];
 	struct engine *const *engines; /* whose caches name the hosts */
 	size_t nengines;
-	bool flush_each;
-	bool failed;
 };
 
 struct conn_printer *report_conn_begin(FILE *out,
@@ -107,19 +103,11 @@ struct conn_printer *report_conn_begin(FILE *out,
 	struct conn_printer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->out = out;
-	p->o = *o;
-	p->flush_each = flush_each;
 	memcpy(p->fields, conn_fields, sizeof(p->fields));
 	if (!o->time_in_state) /* -i adds the two columns */
 		p->fields[C_ORIG_TIME].where = p->fields[C_RESP_TIME].where = 0;
-	if (!o->pid)
-		p->fields[C_PID].where = 0;
-	if (!o->program)
-		p->fields[C_PROGRAM].where = 0;
-	p->em = emit_begin(out, o->format, p->fields, C_MAX, "Connections");
-	if (!p->em || emit_fixed(p->em) < 0) {
-		emit_end(p->em);
+	if (report_stream_begin(&p->s, out, o, flush_each, p->fields, C_MAX,
+				C_PID, C_PROGRAM, "Connections") < 0) {
 		free(p);
 		return NULL;
 	}
@@ -168,7 +156,7 @@ void report_conn(void *printer, const struct conn_record *r)
 	struct conn_printer *p = printer;
 	struct addr a[2];
 	const struct flow *f = r->flow;
-	if (!conn_record_keep(&p->o, r, a))
+	if (!conn_record_keep(&p->s.o, r, a))
 		return;
 
 	const char *pname = r->proto == 6 ? "tcp" : r->proto == 17 ? "udp"
@@ -180,16 +168,16 @@ void report_conn(void *printer, const struct conn_record *r)
 	struct emit_value v[C_MAX];
 	struct host_namer h;
 	/* ICMP "ports" are message types: never named as services */
-	struct report_options po = p->o;
+	struct report_options po = p->s.o;
 	po.numeric = po.numeric || r->proto == 1 || r->proto == 58;
 
-	host_namer_init(&h, &p->o, p->engines, p->nengines);
+	host_namer_init(&h, &p->s.o, p->engines, p->nengines);
 	report_time(r->ts, start, sizeof(start));
 	snprintf(dur, sizeof(dur), "%.6f", duration);
 	for (int i = 0; i < 2; i++) {
 		name[i] = host_name(&h, &a[i], names[i], sizeof(names[i]));
 		addr_format(&a[i], plain[i], sizeof(plain[i]));
-		host_endpoint_text(name[i], p->o.fqdn, &a[i], r->port[i], pname,
+		host_endpoint_text(name[i], p->s.o.fqdn, &a[i], r->port[i], pname,
 				   &po, text[i], sizeof(text[i]));
 	}
 	bool tcp = r->proto == 6;
@@ -234,7 +222,7 @@ void report_conn(void *printer, const struct conn_record *r)
 	v[C_END] = ev_str(conn_end_names[r->why]);
 	v[C_ORIG_NAME] = ev_str(name[0]);
 	v[C_RESP_NAME] = ev_str(name[1]);
-	if (p->o.pid || p->o.program) {
+	if (p->s.o.pid || p->s.o.program) {
 		/* the originator's socket if it is this host's, else the
 		 * responder's */
 		const struct kernel_owner *ow = NULL;
@@ -245,29 +233,25 @@ void report_conn(void *printer, const struct conn_record *r)
 				.lport = r->port[i], .rport = r->port[!i],
 				.proto = r->proto, .has_remote = true,
 			};
-			ow = report_owner(p->o.kernel, &e);
+			ow = report_owner(p->s.o.kernel, &e);
 		}
 		report_owner_values(ow, &v[C_PID], &v[C_PROGRAM],
-				    p->o.format == EMIT_TABLE);
+				    p->s.o.format == EMIT_TABLE);
 	}
-	if (emit_row(p->em, v) < 0)
-		p->failed = true;
-	if (p->flush_each)
-		fflush(p->out);
+	report_stream_row(&p->s, v);
 }
 
 void report_conn_kernel(struct conn_printer *p, const struct rc_kernel *k)
 {
 	if (p)
-		p->o.kernel = k;
+		p->s.o.kernel = k;
 }
 
 int report_conn_end(struct conn_printer *p)
 {
 	if (!p)
 		return -1;
-	int r = emit_end(p->em);
-	bool failed = p->failed;
+	int r = report_stream_end(&p->s);
 	free(p);
-	return failed ? -1 : r;
+	return r;
 }

@@ -64,12 +64,8 @@ static const struct emit_field event_fields[E_MAX] = {
 };
 
 struct event_printer {
-	struct emit *em;
-	FILE *out;
-	struct report_options o;
+	struct report_stream s;
 	struct emit_field fields[E_MAX];
-	bool flush_each;
-	bool failed;
 };
 
 void report_time(ws_time t, char *buf, size_t size)
@@ -111,18 +107,9 @@ struct event_printer *report_events_begin(FILE *out,
 	struct event_printer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->out = out;
-	p->o = *o;
-	p->flush_each = flush_each;
 	memcpy(p->fields, event_fields, sizeof(p->fields));
-	if (!o->pid)
-		p->fields[E_PID].where = 0;
-	if (!o->program)
-		p->fields[E_PROGRAM].where = 0;
-	p->em = emit_begin(out, o->format, p->fields, E_MAX,
-			   "TCP State Changes");
-	if (!p->em || emit_fixed(p->em) < 0) {
-		emit_end(p->em);
+	if (report_stream_begin(&p->s, out, o, flush_each, p->fields, E_MAX,
+				E_PID, E_PROGRAM, "TCP State Changes") < 0) {
 		free(p);
 		return NULL;
 	}
@@ -157,7 +144,7 @@ void report_event(void *printer, const struct engine_event *ev)
 	uint16_t lport, rport;
 	flow_endpoint(ev->flow, ev->side, &local, &lport);
 	flow_endpoint(ev->flow, !ev->side, &remote, &rport);
-	if (!keep(&p->o, &local, lport, rport))
+	if (!keep(&p->s.o, &local, lport, rport))
 		return;
 
 	bool v6 = local.family == ADDR_V6;
@@ -204,34 +191,30 @@ void report_event(void *printer, const struct engine_event *ev)
 	v[E_SEQ] = d ? ev_int(d->seq) : ev_null();
 	v[E_ACK] = d ? ev_int(d->ack) : ev_null();
 	v[E_LEN] = d ? ev_int(d->payload_len) : ev_null();
-	if (p->o.pid || p->o.program) {
+	if (p->s.o.pid || p->s.o.program) {
 		struct rc_endpoint e = {
 			.local = local, .remote = remote,
 			.lport = lport, .rport = rport,
 			.proto = 6, .has_remote = true,
 		};
-		report_owner_values(report_owner(p->o.kernel, &e), &v[E_PID],
+		report_owner_values(report_owner(p->s.o.kernel, &e), &v[E_PID],
 				    &v[E_PROGRAM],
-				    p->o.format == EMIT_TABLE);
+				    p->s.o.format == EMIT_TABLE);
 	}
-	if (emit_row(p->em, v) < 0)
-		p->failed = true;
-	if (p->flush_each)
-		fflush(p->out);
+	report_stream_row(&p->s, v);
 }
 
 void report_events_kernel(struct event_printer *p, const struct rc_kernel *k)
 {
 	if (p)
-		p->o.kernel = k;
+		p->s.o.kernel = k;
 }
 
 int report_events_end(struct event_printer *p)
 {
 	if (!p)
 		return -1;
-	int r = emit_end(p->em);
-	bool failed = p->failed;
+	int r = report_stream_end(&p->s);
 	free(p);
-	return failed ? -1 : r;
+	return r;
 }

@@ -44,6 +44,30 @@ void host_endpoint_text(const char *name, bool full, const struct addr *a,
 			const struct report_options *o, char *buf,
 			size_t size);
 
+/* A view printed as it happens (--conn, --events): fixed columns, each
+ * row written at once, flushed after each when live. */
+struct report_stream {
+	struct emit *em;
+	FILE *out;
+	struct report_options o;
+	bool flush_each;
+	bool failed;
+};
+
+/* fields[n] is the view's own copy: -o and -b add their columns (pid,
+ * program: the indexes of those fields).  0, or -1 out of memory. */
+int report_stream_begin(struct report_stream *s, FILE *out,
+			const struct report_options *o, bool flush_each,
+			struct emit_field *fields, size_t n, size_t pid,
+			size_t program, const char *title);
+void report_stream_row(struct report_stream *s, const struct emit_value *v);
+/* -1 if a row or the end failed to write. */
+int report_stream_end(struct report_stream *s);
+
+/* -o/-b: keep or drop the PID and program columns of a view. */
+void report_owner_fields(const struct report_options *o, struct emit_field *pid,
+			 struct emit_field *program);
+
 /* Whether the socket view would keep a row with this key and TCP state
  * (-p, --host, --port, and -a for listeners and UDP). */
 bool report_key_selected(const struct rc_key *k, uint8_t state,

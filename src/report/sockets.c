@@ -276,6 +276,15 @@ const struct kernel_owner *report_owner(const struct rc_kernel *k,
 	return rc_is_local(k, &e->local) ? rc_owner(k, ks) : NULL;
 }
 
+void report_owner_fields(const struct report_options *o, struct emit_field *pid,
+			 struct emit_field *program)
+{
+	if (!o->pid)
+		pid->where = 0;
+	if (!o->program)
+		program->where = 0;
+}
+
 void report_owner_values(const struct kernel_owner *ow, struct emit_value *pid,
 			 struct emit_value *program, bool table)
 {
@@ -376,10 +385,7 @@ static int emit_rows(FILE *out, const struct rows *rs,
 	memcpy(fields, socket_fields, sizeof(fields));
 	if (!o->time_in_state)
 		fields[F_TIME].where = 0; /* -i adds the column */
-	if (!o->pid)
-		fields[F_PID].where = 0;
-	if (!o->program)
-		fields[F_PROGRAM].where = 0;
+	report_owner_fields(o, &fields[F_PID], &fields[F_PROGRAM]);
 	struct emit *em = emit_begin(out, o->format, fields, F_MAX,
 				     "Active Connections");
 	struct rows_ctx c = {.rs = rs, .o = o, .h = h};

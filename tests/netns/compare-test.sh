@@ -63,14 +63,7 @@ WSOR_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 wsor_init "$(mktemp -d /tmp/wsct.XXXXXX)"
 WSOR_WORK_TEMP=1 # ours: removed after a pass
-WSOR_NS_A="wsct-$$-A"
-WSOR_NS_B="wsct-$$-B"
-WSOR_IF_A="wsct-$$-a"
-WSOR_IF_B="wsct-$$-b"
-WSOR_ADDR_A4=10.207.0.1
-WSOR_ADDR_B4=10.207.0.2
-WSOR_ADDR_A6=fd20:7::1
-WSOR_ADDR_B6=fd20:7::2
+wsor_pair wsct 7
 W=$WSOR_WORK
 HELPER=("$WSOR_PY" "$WSOR_HERE/kernel_helper.py")
 IFA=$WSOR_IF_A
@@ -82,14 +75,6 @@ wsor_require_tools
 [ -x "$WIRESTAT" ] || wsor_die "not executable: $WIRESTAT"
 wsor_log "work directory $W"
 
-FAILS=()
-fail() {
-	echo "FAIL: $*"
-	FAILS+=("$*")
-}
-ok() {
-	echo "ok: $*"
-}
 
 
 # ws_start NAME ARGS...: wirestat in A, output in $W/NAME.out and .err;

@@ -24,7 +24,6 @@ wait, ~10 s, for quick checks: WSOR_PROFILE=smoke run-oracle.sh) and
 "sample" (pcaps/sample.pcap: a few seconds, every state once).
 """
 import argparse
-import ctypes
 import json
 import os
 import socket
@@ -35,46 +34,24 @@ import threading
 import time
 import traceback
 
-CLONE_NEWNET = 0x40000000
+from nsworld import OTHER, NsWorld
+
 ETH_P_ALL = 0x0003
-libc = ctypes.CDLL(None, use_errno=True)
 
 ADDR = {
     4: {"A": "10.201.0.1", "B": "10.201.0.2"},
     6: {"A": "fd20:1::1", "B": "fd20:1::2"},
 }
-AF = {4: socket.AF_INET, 6: socket.AF_INET6}
-OTHER = {"A": "B", "B": "A"}
 V4, V6 = 5000, 6000  # TCP port bases; a scenario is base + its number
 
 
-class World:
+class World(NsWorld):
     """The two namespaces, the sockets kept open, the scenario records."""
 
     def __init__(self, args):
+        super().__init__({"A": args.ns_a, "B": args.ns_b}, args.work, "lib.sh")
         self.args = args
-        self.ns = {"A": args.ns_a, "B": args.ns_b}
         self.ifname = {"A": args.if_a, "B": args.if_b}
-        self.work = args.work
-        self.fds = {s: os.open(f"/run/netns/{n}", os.O_RDONLY) for s, n in self.ns.items()}
-        self.keep = []
-        self.scenarios = []
-        self.t0 = time.time()
-
-    def log(self, msg):
-        print(f"[{time.time() - self.t0:7.2f}] {msg}", flush=True)
-
-    def enter(self, side):
-        if libc.setns(self.fds[side], CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise OSError(e, f"setns {self.ns[side]}: {os.strerror(e)}")
-
-    def sock(self, side, fam, kind=socket.SOCK_STREAM):
-        """A socket in namespace side, kept open until the driver exits."""
-        self.enter(side)
-        s = socket.socket(AF[fam], kind)
-        self.keep.append(s)
-        return s
 
     def nft(self, side, *rules):
         """Drop rules on the input hook of a namespace (after the tap)."""
@@ -115,18 +92,6 @@ class World:
             "what": what,
             "t": round(time.time() - self.t0, 2),
         })
-
-    def wait_file(self, name, limit):
-        path = os.path.join(self.work, name)
-        end = time.time() + limit
-        while not os.path.exists(path):
-            if time.time() > end:
-                raise TimeoutError(f"no {name} from lib.sh after {limit} s")
-            time.sleep(0.02)
-
-    def touch(self, name):
-        with open(os.path.join(self.work, name), "w"):
-            pass
 
     def sleep_until(self, t):
         d = self.t0 + t - time.time()

@@ -289,3 +289,30 @@ wsor_start_helper() {
 	printf -v "PID_$name" '%s' "$pid"
 	printf -v "PORT_$name" '%s' "$(awk '/^READY/ {print $2}' "$WSOR_WORK/$name.out")"
 }
+
+# wsor_pair PREFIX N: a script's own namespaces, veths and addresses, so
+# that the tests never collide with each other or with a second run:
+# PREFIX-<pid>-A and -B joined by PREFIX-<pid>-a / -b, with 10.(200+N).0.1
+# and .2/24, fd20:N::1 and ::2/64 (wsor_setup makes them).
+wsor_pair() {
+	local p=$1 n=$2
+	WSOR_NS_A="$p-$$-A"
+	WSOR_NS_B="$p-$$-B"
+	WSOR_IF_A="$p-$$-a"
+	WSOR_IF_B="$p-$$-b"
+	WSOR_ADDR_A4=10.$((200 + n)).0.1
+	WSOR_ADDR_B4=10.$((200 + n)).0.2
+	WSOR_ADDR_A6=fd20:$n::1
+	WSOR_ADDR_B6=fd20:$n::2
+}
+
+# fail MESSAGE / ok MESSAGE: one check's outcome, for the scripts that run
+# many before they judge; FAILS collects the failures.
+FAILS=()
+fail() {
+	echo "FAIL: $*"
+	FAILS+=("$*")
+}
+ok() {
+	echo "ok: $*"
+}

@@ -56,14 +56,7 @@ WSOR_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wsor_init "$(mktemp -d /tmp/wsli.XXXXXX)"
 WSOR_WORK_TEMP=1 # ours: removed after a pass
 # Our own names and addresses (lib.sh's are wsor-*, 10.201.0.0/24).
-WSOR_NS_A="wsli-$$-A"
-WSOR_NS_B="wsli-$$-B"
-WSOR_IF_A="wsli-$$-a"
-WSOR_IF_B="wsli-$$-b"
-WSOR_ADDR_A4=10.204.0.1
-WSOR_ADDR_B4=10.204.0.2
-WSOR_ADDR_A6=fd20:4::1
-WSOR_ADDR_B6=fd20:4::2
+wsor_pair wsli 4
 NS_C="wsli-$$-C"
 NS_D="wsli-$$-D"
 IF_C1="wsli-$$-c1" IF_D1="wsli-$$-d1" IF_C2="wsli-$$-c2" IF_D2="wsli-$$-d2"
@@ -80,14 +73,6 @@ command -v setpriv >/dev/null || wsor_die "missing tool: setpriv"
 [ -x "$WIRESTAT" ] || wsor_die "not executable: $WIRESTAT"
 wsor_log "work directory $W"
 
-FAILS=()
-fail() {
-	echo "FAIL: $*"
-	FAILS+=("$*")
-}
-ok() {
-	echo "ok: $*"
-}
 # check DESCRIPTION COMMAND...: run a check, its output indented.
 check() {
 	local desc=$1

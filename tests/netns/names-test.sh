@@ -48,14 +48,7 @@ WSOR_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 wsor_init "$(mktemp -d /tmp/wsnm.XXXXXX)"
 # shellcheck disable=SC2034 # lib.sh's clean-up reads it
 WSOR_WORK_TEMP=1 # ours: removed after a pass
-WSOR_NS_A="wsnm-$$-A"
-WSOR_NS_B="wsnm-$$-B"
-WSOR_IF_A="wsnm-$$-a"
-WSOR_IF_B="wsnm-$$-b"
-WSOR_ADDR_A4=10.205.0.1
-WSOR_ADDR_B4=10.205.0.2
-WSOR_ADDR_A6=fd20:5::1
-WSOR_ADDR_B6=fd20:5::2
+wsor_pair wsnm 5
 NETNS_ETC=/etc/netns/$WSOR_NS_A
 [ -d /etc/netns ] && MADE_ETC_NETNS=0 || MADE_ETC_NETNS=1
 # lib.sh's clean-up, and A's /etc/netns files (and /etc/netns, if this
@@ -64,19 +57,8 @@ trap 'rc=$?; rm -rf "$NETNS_ETC"; [ $MADE_ETC_NETNS = 1 ] && rmdir /etc/netns 2>
 HELPER=("$WSOR_PY" "$WSOR_HERE/names_helper.py")
 W=$WSOR_WORK
 DURATION=8
-FAILED=0
-
 wsor_require_tools
 [ -x "$WIRESTAT" ] || wsor_die "not executable: $WIRESTAT"
-
-fail() {
-	echo "  FAIL $*"
-	FAILED=$((FAILED + 1))
-}
-
-ok() {
-	echo "  ok   $*"
-}
 
 declare -A WS_PID BG_PID
 
@@ -243,7 +225,7 @@ else
 fi
 "${HELPER[@]}" check --dns "${DNS[@]}" --mdns "${MDNS[@]}" \
 	--table "$W/default.out" --workers "$W/workers.out" \
-	--names "$W/names.out" || FAILED=$((FAILED + 1))
+	--names "$W/names.out" || FAILS+=("names_helper.py check")
 
 # ------------------------------------------------------------------ control
 echo "== control: the helper's own queries are seen"
@@ -283,12 +265,12 @@ fi
 "${HELPER[@]}" check --active "$W/active.out" \
 	--expect-active "$WSOR_ADDR_B4=bhost.wirestat.test" \
 	"$WSOR_ADDR_A4=ahost.wirestat.test" 127.0.0.1=localhost \
-	--stats-active "$W/active_s.out" || FAILED=$((FAILED + 1))
+	--stats-active "$W/active_s.out" || FAILS+=("names_helper.py check")
 
 stop "${BG_PID[serve_b]}"
 stop "${BG_PID[serve_lo]}"
-if [ "$FAILED" -ne 0 ]; then
-	echo "names-test: $FAILED failure(s); see $W"
+if [ "${#FAILS[@]}" -ne 0 ]; then
+	echo "names-test: ${#FAILS[@]} failure(s); see $W"
 	exit 1
 fi
 WSOR_OK=1

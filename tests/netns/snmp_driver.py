@@ -51,7 +51,6 @@ scenarios.json ("A").  "at B" means by B's input hook (after the tap).
   NoPorts), 7204/7304 closed on A (4 from B: A's NoPorts).
 """
 import argparse
-import ctypes
 import json
 import os
 import select
@@ -62,39 +61,18 @@ import sys
 import time
 import traceback
 
-CLONE_NEWNET = 0x40000000
-libc = ctypes.CDLL(None, use_errno=True)
-AF = {4: socket.AF_INET, 6: socket.AF_INET6}
-OTHER = {"A": "B", "B": "A"}
+from nsworld import OTHER, NsWorld
+
 V4, V6 = 5200, 6200
 TCP_CLOSE_STATE = 7
 
 
-class World:
+class World(NsWorld):
     def __init__(self, args):
-        self.work = args.work
-        self.ns = {"A": args.ns_a, "B": args.ns_b}
+        super().__init__({"A": args.ns_a, "B": args.ns_b}, args.work,
+                         "snmp-test.sh")
         self.addr = {4: {"A": args.a4, "B": args.b4},
                      6: {"A": args.a6, "B": args.b6}}
-        self.fds = {s: os.open(f"/run/netns/{n}", os.O_RDONLY)
-                    for s, n in self.ns.items()}
-        self.keep = []
-        self.scenarios = []
-        self.t0 = time.time()
-
-    def log(self, msg):
-        print(f"[{time.time() - self.t0:7.2f}] {msg}", flush=True)
-
-    def enter(self, side):
-        if libc.setns(self.fds[side], CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise OSError(e, f"setns {self.ns[side]}: {os.strerror(e)}")
-
-    def sock(self, side, fam, kind=socket.SOCK_STREAM):
-        self.enter(side)
-        s = socket.socket(AF[fam], kind)
-        self.keep.append(s)
-        return s
 
     def nft(self, text):
         subprocess.run(["ip", "netns", "exec", self.ns["B"], "nft", "-f", "-"],
@@ -133,17 +111,6 @@ class World:
                                "ports": ports, "what": what, "A": a or {},
                                "t": round(time.time() - self.t0, 2)})
 
-    def wait_file(self, name, limit):
-        path = os.path.join(self.work, name)
-        end = time.time() + limit
-        while not os.path.exists(path):
-            if time.time() > end:
-                raise TimeoutError(f"no {name} from snmp-test.sh after {limit} s")
-            time.sleep(0.02)
-
-    def touch(self, name):
-        with open(os.path.join(self.work, name), "w"):
-            pass
 
 
 # ---------------------------------------------------------------- helpers

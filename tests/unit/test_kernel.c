@@ -1247,15 +1247,7 @@ static void test_ct_live_or_clean_error(void **state)
 
 int main(void)
 {
-	const char *env = getenv("KERNEL_FIXTURES");
-	if (env) {
-		snprintf(fixtures, sizeof(fixtures), "%s", env);
-	} else {
-		char src[4096];
-		snprintf(src, sizeof(src), "%s", __FILE__);
-		snprintf(fixtures, sizeof(fixtures), "%s/fixtures",
-			 dirname(src));
-	}
+	unit_fixtures(fixtures, sizeof(fixtures), __FILE__);
 	if (access(fx("proc/net/tcp"), R_OK) != 0) {
 		fprintf(stderr,
 			"no fixtures at %s: run from the build directory "

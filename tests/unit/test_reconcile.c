@@ -754,15 +754,7 @@ static void test_fixture_owners(void **state)
 
 int main(void)
 {
-	const char *env = getenv("KERNEL_FIXTURES");
-	if (env) {
-		snprintf(fixtures, sizeof(fixtures), "%s", env);
-	} else {
-		char src[4096];
-		snprintf(src, sizeof(src), "%s", __FILE__);
-		snprintf(fixtures, sizeof(fixtures), "%s/fixtures",
-			 dirname(src));
-	}
+	unit_fixtures(fixtures, sizeof(fixtures), __FILE__);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_tcp),
 		cmocka_unit_test(test_match_udp),

@@ -3,6 +3,9 @@
 #define WIRESTAT_TESTS_UNIT_H
 
 #include <arpa/inet.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wirestat/addr.h"
@@ -20,6 +23,20 @@ static inline struct addr A(const char *text)
 	else
 		fail_msg("bad address %s", text);
 	return a;
+}
+
+/* The fixture tree (tests/unit/fixtures) into buf: $KERNEL_FIXTURES, else
+ * beside the test's source file (src: __FILE__, as meson compiles it). */
+static inline void unit_fixtures(char *buf, size_t size, const char *src)
+{
+	const char *env = getenv("KERNEL_FIXTURES");
+	if (env) {
+		snprintf(buf, size, "%s", env);
+	} else {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", src);
+		snprintf(buf, size, "%s/fixtures", dirname(dir));
+	}
 }
 
 #endif
