@@ -1049,6 +1049,8 @@ static int kside_baseline(struct run *run, char *errbuf)
 {
 	struct options *o = run->o;
 	struct kside *k = run->kside;
+	if (!k)
+		return ws_error(errbuf, "the kernel's side was not opened");
 	if (o->stats)
 		k->have_snmp0 = kernel_read_snmp(o->proc_root, &k->snmp0,
 						 errbuf) == 0;
