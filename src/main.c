@@ -882,6 +882,46 @@ static size_t dev_rows(struct run *run, const struct kernel_ifaces *now,
 	return n;
 }
 
+/* --compare -s: what the kernel's readers made of the last snapshot
+ * (records read, lines and processes skipped by reason, caps reached) and
+ * of conntrack's event stream since the start; zero lines are left out
+ * of the table. */
+static int kernel_counters_report(struct run *run)
+{
+	static const char *const ids[] = {"kernel_sockets", "kernel_owners",
+					  "kernel_conntrack",
+					  "kernel_conntrack_events"};
+	static const char *const titles[] = {
+		"wirestat Kernel Side: Sockets", "wirestat Kernel Side: Owners",
+		"wirestat Kernel Side: Conntrack",
+		"wirestat Kernel Side: Conntrack Events"};
+	static struct counter_line lines[4][KR_MAX];
+	struct kside *k = run->kside;
+	const uint64_t *src[4] = {
+		k->host.sockets.counters, k->host.owners.counters,
+		k->host.ct.counters,
+		k->ctev ? kernel_ct_events_counters(k->ctev) : NULL};
+	struct counter_group groups[4];
+	size_t ng = 0;
+	for (size_t g = 0; g < 4; g++) {
+		if (!src[g])
+			continue;
+		for (int i = 0; i < KR_MAX; i++)
+			lines[g][i] = (struct counter_line){
+				.key = kernel_reason_names[i],
+				.known = true,
+				.table = i == KR_RECORDS ? COUNTER_SHOW
+							 : COUNTER_HIDE_ZERO,
+				.value = src[g][i],
+			};
+		groups[ng++] = (struct counter_group){
+			.id = ids[g], .title = titles[g],
+			.lines = lines[g], .n = KR_MAX};
+	}
+	return report_counter_groups(stdout, run->o->report.format, groups,
+				     ng);
+}
+
 /* --compare -s / -e: the wire's counters beside the kernel's deltas
  * since observation began. */
 static int compare_counters(struct run *run)
@@ -931,6 +971,8 @@ static int compare_counters(struct run *run)
 		kernel_snmp_free(&now);
 		kernel_snmp_free(&delta);
 	}
+	if (o->stats && r == 0)
+		r = kernel_counters_report(run);
 	return r;
 }
 
@@ -998,13 +1040,24 @@ static int kside_open(struct run *run, char *errbuf)
 		}
 		o->engine.link_macs = (const uint8_t(*)[6])k->macs;
 	}
+	return 0;
+}
+
+/* --compare as observation begins (the capture open): the kernel's
+ * sockets that predate it, and -s/-e's counters to count from. */
+static int kside_baseline(struct run *run, char *errbuf)
+{
+	struct options *o = run->o;
+	struct kside *k = run->kside;
+	if (!k)
+		return ws_error(errbuf, "the kernel's side was not opened");
 	if (o->stats)
 		k->have_snmp0 = kernel_read_snmp(o->proc_root, &k->snmp0,
 						 errbuf) == 0;
 	if (o->ethernet)
 		k->have_dev0 = kernel_read_dev(o->proc_root, &k->dev0,
 					       errbuf) == 0;
-	return 0;
+	return compare_tick(run, wall_clock(), errbuf);
 }
 
 static void kside_free(struct kside *k)
@@ -1628,9 +1681,7 @@ int main(int argc, char **argv)
 		status = -r;
 		goto out_free;
 	}
-	/* --compare's first snapshot: the kernel's sockets that exist
-	 * before observation begins */
-	if (o.compare && compare_tick(&run, wall_clock(), errbuf) < 0) {
+	if (o.compare && kside_baseline(&run, errbuf) < 0) {
 		fprintf(stderr, "wirestat: %s\n", errbuf);
 		status = EXIT_RUNTIME;
 		goto out_free;

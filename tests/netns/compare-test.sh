@@ -147,6 +147,7 @@ wsor_log "wirestat --compare running in A"
 ws_start ob -a -n -o -b -I "$IFA" --duration 4 --format json
 ws_start o -a -n -o -I "$IFA" --duration 4 --format json
 ws_start plain -a -n -I "$IFA" --duration 4 --format json
+ws_start cs --compare -s -n -I "$IFA" --duration 4 --format json
 wsor_start_helper "$WSOR_NS_B" act4 client "$WSOR_ADDR_A4" 7001 --every 0.2
 wsor_start_helper "$WSOR_NS_B" act6 client "$WSOR_ADDR_A6" 7006 --every 0.2
 wsor_start_helper "$WSOR_NS_A" craft craft "$IFA" "$WSOR_ADDR_A4" "$CRAFT_PORT" \
@@ -161,6 +162,7 @@ wsor_log "clients up: idle :$PORT_idle, act4 :$PORT_act4, act6 :$PORT_act6, craf
 ws_wait ob 10
 ws_wait o 10
 ws_wait plain 10
+ws_wait cs 10
 
 # ss in A while the clients still run (they run until the end)
 ip netns exec "$WSOR_NS_A" ss -tanpH >"$W/ss-A.txt" || wsor_die "ss in A"
@@ -455,6 +457,33 @@ for path, desc, has_pid in ((sys.argv[2], "-o", True),
 finish()
 EOF
 	fail "-o / -b socket view (see above)"
+
+# --compare -s: the wire's TCP counters beside /proc/net/snmp's deltas
+# (the active clients' segments on both sides), and the readers' counts
+"$WSOR_PY" - "$W/cs.out" <<'EOF' ||
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+bad = []
+for key in ("InSegs", "OutSegs"):
+    r = [x for x in rows if x.get("group") == "tcp" and x.get("key") == key]
+    if (len(r) != 1 or r[0]["kernel_counter"] != "Tcp." + key or
+            not r[0]["wire"] or not r[0]["kernel"] or
+            r[0]["difference"] != r[0]["kernel"] - r[0]["wire"]):
+        bad.append(("tcp " + key, r))
+    else:
+        print("ok: --compare -s %s: wire %d, kernel %d" % (
+            key, r[0]["wire"], r[0]["kernel"]))
+k = [x for x in rows if x.get("group") == "kernel_sockets"]
+if len(k) != 1 or k[0]["records_read"] < 3:
+    bad.append(("kernel_sockets", k))
+else:
+    print("ok: --compare -s: the socket reader read %d records" %
+          k[0]["records_read"])
+for b in bad:
+    print("FAIL: --compare -s", b)
+sys.exit(1 if bad else 0)
+EOF
+	fail "--compare -s (see above)"
 
 if [ ${#FAILS[@]} -gt 0 ]; then
 	echo "compare-test: ${#FAILS[@]} failure(s):"
