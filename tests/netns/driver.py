@@ -49,7 +49,8 @@ class World(NsWorld):
     """The two namespaces, the sockets kept open, the scenario records."""
 
     def __init__(self, args):
-        super().__init__({"A": args.ns_a, "B": args.ns_b}, args.work, "lib.sh")
+        super().__init__({"A": args.ns_a, "B": args.ns_b}, args.work, "lib.sh",
+                         ADDR)
         self.args = args
         self.ifname = {"A": args.if_a, "B": args.if_b}
 
@@ -128,26 +129,6 @@ def listener(w, side, fam, port, wildcard=False, dualstack=False):
     return s
 
 
-def connect(w, side, fam, port, block=True):
-    c = w.sock(side, fam)
-    dst = (ADDR[fam][OTHER[side]], port)
-    if block:
-        c.settimeout(5)
-        c.connect(dst)
-    else:
-        c.setblocking(False)
-        c.connect_ex(dst)
-    return c
-
-
-def accept(w, lsock):
-    lsock.settimeout(5)
-    s, _ = lsock.accept()
-    s.settimeout(5)
-    w.keep.append(s)  # a dropped socket object would close the socket
-    return s
-
-
 def exchange(c, s, n=64):
     c.sendall(b"q" * n)
     recvn(s, n)
@@ -158,8 +139,8 @@ def exchange(c, s, n=64):
 def established(w, fam, port, client="A", data=True, wildcard=False, lsock=None):
     """A connection from client to the other host's port; (client, server)."""
     lsock = lsock or listener(w, OTHER[client], fam, port, wildcard)
-    c = connect(w, client, fam, port)
-    s = accept(w, lsock)
+    c = w.connect(client, fam, port)
+    s = w.accept(lsock)
     if data:
         exchange(c, s)
     return c, s
@@ -299,7 +280,7 @@ def sc_fin_behind_lost_data(w, fam, port):
 def sc_syn_recv_synack_lost(w, fam, port):
     w.nft("A", f"tcp sport {port} tcp flags & syn == syn")
     listener(w, "B", fam, port)
-    connect(w, "A", fam, port, block=False)
+    w.connect("A", fam, port, block=False)
     w.scenario("synack_lost", fam, [port], intent(["SYN_SENT"], ["SYN_RECEIVED"]),
                "SYN-ACKs dropped at A: A SYN_SENT (retransmits), B SYN_RECEIVED")
 
@@ -307,7 +288,7 @@ def sc_syn_recv_synack_lost(w, fam, port):
 def sc_syn_recv_ack_lost(w, fam, port):
     w.nft("B", f"tcp dport {port} tcp flags & syn == 0")
     listener(w, "B", fam, port)
-    connect(w, "A", fam, port, block=False)
+    w.connect("A", fam, port, block=False)
     w.scenario("ack_lost", fam, [port], intent(["ESTABLISHED"], ["SYN_RECEIVED"]),
                "the handshake's ACK dropped at B: A ESTABLISHED, B SYN_RECEIVED")
 
@@ -317,7 +298,7 @@ def sc_synack_lost_once(w, fam, port):
     closes first.  Nothing about the close is lost."""
     w.nft_tmp("A", f"synack{port}", f"tcp sport {port} tcp flags & syn == syn")
     lsock = listener(w, "B", fam, port)
-    c = connect(w, "A", fam, port, block=False)
+    c = w.connect("A", fam, port, block=False)
     time.sleep(0.4)
     w.nft_flush("A", f"synack{port}")
     return lambda: _close_after_recovery(w, fam, port, c, lsock, "A",
@@ -331,7 +312,7 @@ def sc_ack_lost_once(w, fam, port):
     and that ACK arrives; later B closes first."""
     w.nft_tmp("B", f"ack{port}", f"tcp dport {port} tcp flags & syn == 0")
     lsock = listener(w, "B", fam, port)
-    c = connect(w, "A", fam, port, block=False)
+    c = w.connect("A", fam, port, block=False)
     time.sleep(0.4)
     w.nft_flush("B", f"ack{port}")
     return lambda: _close_after_recovery(w, fam, port, c, lsock, "B",
@@ -346,7 +327,7 @@ def sc_ack_lost_once_idle(w, fam, port):
     more (the 63 s SYN_RECEIVED timer must not end it)."""
     w.nft_tmp("B", f"ack{port}", f"tcp dport {port} tcp flags & syn == 0")
     lsock = listener(w, "B", fam, port)
-    connect(w, "A", fam, port, block=False)
+    w.connect("A", fam, port, block=False)
     time.sleep(0.4)
     w.nft_flush("B", f"ack{port}")
     w.scenario("ack_lost_once_idle", fam, [port],
@@ -359,7 +340,7 @@ def _close_after_recovery(w, fam, port, c, lsock, closer, name, what):
     retransmission (at +1 s) has completed it."""
     c.setblocking(True)
     c.settimeout(5)
-    s = accept(w, lsock)
+    s = w.accept(lsock)
     exchange(c, s)
     first, second = (c, s) if closer == "A" else (s, c)
     first.close()
@@ -372,7 +353,7 @@ def _close_after_recovery(w, fam, port, c, lsock, closer, name, what):
 
 def sc_syn_sent(w, fam, port):
     w.nft("B", f"tcp dport {port}")
-    connect(w, "A", fam, port, block=False)
+    w.connect("A", fam, port, block=False)
     w.scenario("syn_sent", fam, [port], intent(["SYN_SENT"], []),
                "SYNs dropped at B: SYN_SENT on A")
 
@@ -536,7 +517,7 @@ def sc_tw_reuse(w, fam, port):
     c = bound(w, "A", fam, sp)
     c.settimeout(5)
     c.connect((ADDR[fam]["B"], port))
-    s = accept(w, lsock)
+    s = w.accept(lsock)
     exchange(c, s)
     s.close()
     expect_eof(c)
@@ -545,7 +526,7 @@ def sc_tw_reuse(w, fam, port):
     c2 = bound(w, "A", fam, sp)
     c2.settimeout(5)
     c2.connect((ADDR[fam]["B"], port))
-    exchange(c2, accept(w, lsock))
+    exchange(c2, w.accept(lsock))
     w.scenario("time_wait_reuse", fam, [port, sp], intent(["ESTABLISHED"], ["ESTABLISHED"]),
                "a new SYN on a tuple in TIME_WAIT on B: a new connection")
 
@@ -710,8 +691,8 @@ def sc_many(w, fam, port, n=300):
     lsock = listener(w, "B", fam, port)
     pairs = []
     for _ in range(n):
-        c = connect(w, "A", fam, port)
-        pairs.append((c, accept(w, lsock)))
+        c = w.connect("A", fam, port)
+        pairs.append((c, w.accept(lsock)))
     for c, s in pairs:
         c.sendall(b"m")
     for c, s in pairs:

@@ -16,10 +16,11 @@ OTHER = {"A": "B", "B": "A"}
 
 class NsWorld:
     """Namespaces ns["A"], ns["B"]; work: the handshake directory; peer:
-    the script's name, for messages."""
+    the script's name, for messages; addr[family][side]: the addresses."""
 
-    def __init__(self, ns, work, peer):
+    def __init__(self, ns, work, peer, addr):
         self.ns = ns
+        self.addr = addr  # {4: {"A": ..., "B": ...}, 6: {...}}
         self.work = work
         self.peer = peer
         self.fds = {s: os.open(f"/run/netns/{n}", os.O_RDONLY)
@@ -55,3 +56,25 @@ class NsWorld:
     def touch(self, name):
         with open(os.path.join(self.work, name), "w"):
             pass
+
+    def connect(self, side, fam, port, block=True):
+        """A socket of side connected to the other side's port (block
+        False: the connect is started, not waited for)."""
+        c = self.sock(side, fam)
+        dst = (self.addr[fam][OTHER[side]], port)
+        if block:
+            c.settimeout(5)
+            c.connect(dst)
+        else:
+            c.setblocking(False)
+            c.connect_ex(dst)
+        return c
+
+    def accept(self, lsock, timeout=5):
+        """The next connection of a listener, kept open (a dropped socket
+        object would close the socket)."""
+        lsock.settimeout(timeout)
+        s, _ = lsock.accept()
+        s.settimeout(timeout)
+        self.keep.append(s)
+        return s

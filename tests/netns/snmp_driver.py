@@ -70,9 +70,9 @@ TCP_CLOSE_STATE = 7
 class World(NsWorld):
     def __init__(self, args):
         super().__init__({"A": args.ns_a, "B": args.ns_b}, args.work,
-                         "snmp-test.sh")
-        self.addr = {4: {"A": args.a4, "B": args.b4},
-                     6: {"A": args.a6, "B": args.b6}}
+                         "snmp-test.sh",
+                         {4: {"A": args.a4, "B": args.b4},
+                          6: {"A": args.a6, "B": args.b6}})
 
     def nft(self, text):
         subprocess.run(["ip", "netns", "exec", self.ns["B"], "nft", "-f", "-"],
@@ -154,30 +154,10 @@ def listener(w, side, fam, port):
     return s
 
 
-def connect(w, side, fam, port, block=True):
-    c = w.sock(side, fam)
-    dst = (w.addr[fam][OTHER[side]], port)
-    if block:
-        c.settimeout(5)
-        c.connect(dst)
-    else:
-        c.setblocking(False)
-        c.connect_ex(dst)
-    return c
-
-
-def accept(w, lsock):
-    lsock.settimeout(10)
-    s, _ = lsock.accept()
-    s.settimeout(10)
-    w.keep.append(s)
-    return s
-
-
 def established(w, fam, port, client="A"):
     lsock = listener(w, OTHER[client], fam, port)
-    c = connect(w, client, fam, port)
-    s = accept(w, lsock)
+    c = w.connect(client, fam, port)
+    s = w.accept(lsock, 10)
     lsock.close()
     c.sendall(b"q" * 64)
     recvn(s, 64)
@@ -275,7 +255,7 @@ def sc_syn_unanswered_start(w, fam, port):
     tcp_done()), so the wire and the kernel agree; a socket left to time
     out would take minutes."""
     w.drop(f"tcp dport {port} tcp flags & syn == syn")
-    c = connect(w, "A", fam, port, block=False)
+    c = w.connect("A", fam, port, block=False)
     t = time.time()
 
     def finish():
@@ -317,7 +297,7 @@ def sc_rst_to_syn_recv_start(w, fam, port):
     AttemptFails on B)."""
     w.drop(f"tcp dport {port} tcp flags & (syn | rst) == 0")
     lsock = listener(w, "B", fam, port)
-    c = connect(w, "A", fam, port)
+    c = w.connect("A", fam, port)
     t = time.time()
 
     def finish():
@@ -358,12 +338,12 @@ def sc_synack_retrans_start(w, fam, port):
     closes first."""
     w.drop(f"tcp dport {port} tcp flags & syn == 0", chain=f"ack{port}")
     lsock = listener(w, "B", fam, port)
-    c = connect(w, "A", fam, port, block=False)
+    c = w.connect("A", fam, port, block=False)
     time.sleep(0.3)
     w.lift(f"ack{port}")
 
     def finish():
-        s = accept(w, lsock)
+        s = w.accept(lsock, 10)
         c.setblocking(True)
         c.settimeout(5)
         c.sendall(b"x" * 100)
